@@ -1,0 +1,38 @@
+/**
+ * The one interface every rule backend implements. The sync runner owns when; a backend owns how:
+ * it turns a ProxyState into one atomic transaction per family and applies it.
+ */
+import type { ProxyState } from "../model/proxy-state.ts";
+
+export type ProxyMode = "nftables" | "iptables";
+
+/** Why a backend call failed: `apply` (the kernel refused the transaction), `unsupported` (not on this host). */
+export class BackendError extends Error {
+  constructor(
+    readonly kind: "apply" | "unsupported",
+    message: string,
+  ) {
+    super(message);
+    this.name = "BackendError";
+  }
+}
+
+export function isBackendError(e: unknown, kind?: BackendError["kind"]): e is BackendError {
+  return e instanceof BackendError && (kind === undefined || e.kind === kind);
+}
+
+/** Counts a sync reports, for logs and metrics. */
+export interface SyncStats {
+  servicePorts: number;
+  endpoints: number;
+  /** Bytes of rule text sent to the kernel. */
+  scriptBytes: number;
+}
+
+export interface Backend {
+  readonly mode: ProxyMode;
+  /** Makes the kernel's rules equal `state` in one atomic transaction; throws BackendError("apply") and changes nothing on failure. */
+  sync(state: ProxyState): Promise<SyncStats>;
+  /** Removes everything this backend owns (`--cleanup`); throws BackendError on failure. */
+  cleanup(): Promise<void>;
+}
