@@ -51,3 +51,9 @@ export function scriptedRunner(expected: ExpectedCall[]): Runner & { calls: { ar
   };
   return Object.assign(runner, { calls });
 }
+
+/** A runner whose every command runs inside network namespace `ns` (`ip netns exec ns ...`). */
+export function inNetns(runner: Runner, ns: string): Runner {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) throw new Error(`inNetns: bad namespace name ${JSON.stringify(ns)}`);
+  return (argv, stdin) => runner(["ip", "netns", "exec", ns, ...argv], stdin);
+}
