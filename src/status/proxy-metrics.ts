@@ -1,0 +1,40 @@
+/** The proxy's metrics, with upstream kube-proxy's names, labels and buckets (upstream.md section 4). */
+import { MetricsRegistry, exponentialBuckets, type Histogram, type Scalar } from "./metrics-registry.ts";
+
+export interface ProxyMetrics {
+  registry: MetricsRegistry;
+  syncDuration: Histogram;
+  syncFullDuration: Histogram;
+  syncPartialDuration: Histogram;
+  lastSyncTimestamp: Scalar;
+  lastQueuedTimestamp: Scalar;
+  serviceChangesTotal: Scalar;
+  serviceChangesPending: Scalar;
+  endpointChangesTotal: Scalar;
+  endpointChangesPending: Scalar;
+  nftablesSyncFailures: Scalar;
+  healthzTotal: Scalar;
+  livezTotal: Scalar;
+  invalidObjectsTotal: Scalar;
+}
+
+export function createProxyMetrics(): ProxyMetrics {
+  const r = new MetricsRegistry();
+  const syncBuckets = exponentialBuckets(0.001, 2, 15);
+  return {
+    registry: r,
+    syncDuration: r.histogram("kubeproxy_sync_proxy_rules_duration_seconds", "SyncProxyRules latency in seconds", syncBuckets),
+    syncFullDuration: r.histogram("kubeproxy_sync_full_proxy_rules_duration_seconds", "SyncProxyRules latency in seconds for full resyncs", syncBuckets),
+    syncPartialDuration: r.histogram("kubeproxy_sync_partial_proxy_rules_duration_seconds", "SyncProxyRules latency in seconds for partial resyncs", syncBuckets),
+    lastSyncTimestamp: r.gauge("kubeproxy_sync_proxy_rules_last_timestamp_seconds", "The last time proxy rules were successfully synced"),
+    lastQueuedTimestamp: r.gauge("kubeproxy_sync_proxy_rules_last_queued_timestamp_seconds", "The last time a sync of proxy rules was queued"),
+    serviceChangesTotal: r.counter("kubeproxy_sync_proxy_rules_service_changes_total", "Cumulative proxy rules Service changes"),
+    serviceChangesPending: r.gauge("kubeproxy_sync_proxy_rules_service_changes_pending", "Pending proxy rules Service changes"),
+    endpointChangesTotal: r.counter("kubeproxy_sync_proxy_rules_endpoint_changes_total", "Cumulative proxy rules Endpoint changes"),
+    endpointChangesPending: r.gauge("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "Pending proxy rules Endpoint changes"),
+    nftablesSyncFailures: r.counter("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "Cumulative proxy nftables sync failures"),
+    healthzTotal: r.counter("kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status"),
+    livezTotal: r.counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status"),
+    invalidObjectsTotal: r.counter("kubeproxy_bun_invalid_objects_total", "API objects skipped because they failed validation (not in upstream)"),
+  };
+}
