@@ -15,7 +15,7 @@ test("healthz and livez answer upstream's JSON and count responses", async () =>
   expect(res.status).toBe(503);
   expect(res.headers.get("content-type")).toBe("application/json");
   expect(res.headers.get("x-content-type-options")).toBe("nosniff");
-  expect((await res.json()).healthy).toBe(false);
+  expect(((await res.json()) as { healthy: boolean }).healthy).toBe(false);
   state = updated(state, "IPv4", 100_000);
   res = await app.request("/livez");
   expect(res.status).toBe(200);
