@@ -1,0 +1,142 @@
+/**
+ * Every kernel object name of the nftables backend. The fixed names are upstream kube-proxy's,
+ * so a takeover replaces the same table and operators' `nft list table ip kube-proxy` habits
+ * keep working. Per-ServicePort chains follow upstream's scheme, so our names equal upstream's:
+ *
+ *   service-<HASH>-<ns>/<svc>/<proto>/<portName>
+ *   endpoint-<HASH>-<ns>/<svc>/<proto>/<portName>__<ip>/<port>
+ *
+ * HASH is the first 8 characters of the RFC 4648 base32 (upper case) of the SHA-256 of the rest
+ * of the base name. "/" and "__" cannot occur in a namespace, service, port name or protocol,
+ * so they separate the parts unambiguously; IPv6 ":" (not allowed in nft names) becomes ".".
+ *
+ * Longest possible name: namespace, service and port name are each at most 63 characters, the
+ * protocol at most 4 ("sctp"), the hash 8, plus 4 separators ("-", "/", "/", "/") = 205 for a
+ * service base. An endpoint base adds "__" + 39 (longest IPv6 text) + "/" + 5 (port) = 252, so it
+ * is cut to BASE_LENGTH_MAX = 240 characters, the last 3 being "..." (the hash still covers the
+ * whole name, so cut names stay distinct). With the longest prefix, "endpoint-" (9), a name has
+ * at most 249 characters, below the kernel's 255 (NFT_NAME_LENGTH_MAX).
+ */
+import { parseIP } from "../../lib/ip.ts";
+import type { Protocol } from "../../kube/schemas/service.ts";
+import type { L4Proto } from "./objects.ts";
+
+export const KUBE_PROXY_TABLE = "kube-proxy";
+export const KUBE_PROXY_TABLE_COMMENT = "rules for kube-proxy";
+
+// Base chains, named `<type>-<hook>` as upstream does.
+export const NAT_PREROUTING_CHAIN = "nat-prerouting";
+export const NAT_OUTPUT_CHAIN = "nat-output";
+export const NAT_POSTROUTING_CHAIN = "nat-postrouting";
+export const FILTER_INPUT_CHAIN = "filter-input";
+export const FILTER_FORWARD_CHAIN = "filter-forward";
+export const FILTER_OUTPUT_CHAIN = "filter-output";
+
+// Regular chains jumped to from the base chains.
+export const SERVICES_CHAIN = "services";
+export const SERVICE_ENDPOINTS_CHECK_CHAIN = "service-endpoints-check";
+export const CLUSTER_IPS_CHECK_CHAIN = "cluster-ips-check";
+export const REJECT_CHAIN = "reject-chain";
+export const MARK_FOR_MASQUERADE_CHAIN = "mark-for-masquerade";
+export const MASQUERADING_CHAIN = "masquerading";
+
+// Sets and maps.
+export const SERVICE_IPS_MAP = "service-ips";
+export const NO_ENDPOINT_SERVICES_MAP = "no-endpoint-services";
+export const CLUSTER_IPS_SET = "cluster-ips";
+
+/** Prefixes of the per-ServicePort objects (upstream's; "local-", "external-", "firewall-", "affinity-" arrive with their features). */
+export const SERVICE_CHAIN_PREFIX = "service-";
+export const ENDPOINT_CHAIN_PREFIX = "endpoint-";
+
+/** The longest base (the part after the prefix), as upstream: its 256 minus a 16-character prefix allowance. */
+export const BASE_LENGTH_MAX = 240;
+
+/** The fixed protocol spelling; nothing else may appear in a name or a rule. */
+export const L4_PROTO_OF: Readonly<Record<Protocol, L4Proto>> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+
+/** What identifies a ServicePort for naming. */
+export interface ServicePortNameParts {
+  namespace: string;
+  name: string;
+  portName: string;
+  protocol: Protocol;
+}
+
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/** First 8 base32 characters of SHA-256(text): the top 40 bits of the digest. */
+export function hash8(text: string): string {
+  const digest = new Bun.CryptoHasher("sha256").update(text).digest();
+  // 40 bits fit exactly in a double, so plain arithmetic is exact.
+  let bits = 0;
+  for (let i = 0; i < 5; i++) bits = bits * 256 + (digest[i] ?? 0);
+  let out = "";
+  for (let shift = 35; shift >= 0; shift -= 5) out += BASE32[Math.floor(bits / 2 ** shift) % 32];
+  return out;
+}
+
+/**
+ * A DNS label or subdomain as the API server validates namespace, service and port names. We
+ * re-check because a name is printed into a script; anything else makes the name hash-only.
+ */
+const SAFE_PART = /^[a-z0-9]([a-z0-9.-]{0,61}[a-z0-9])?$/;
+
+function safePart(s: string, mayBeEmpty = false): boolean {
+  return (mayBeEmpty && s === "") || SAFE_PART.test(s);
+}
+
+function hashAndTruncate(rest: string): string {
+  const base = `${hash8(rest)}-${rest}`;
+  return base.length > BASE_LENGTH_MAX ? `${base.slice(0, BASE_LENGTH_MAX - 3)}...` : base;
+}
+
+/** The readable part `ns/svc/proto/port`, or null when a part is not safe to print. */
+function servicePortRest(sp: ServicePortNameParts): string | null {
+  const proto = L4_PROTO_OF[sp.protocol];
+  if (!proto || !safePart(sp.namespace) || !safePart(sp.name) || !safePart(sp.portName, true)) return null;
+  return `${sp.namespace}/${sp.name}/${proto}/${sp.portName}`;
+}
+
+/**
+ * The base of every per-ServicePort chain name (`HASH-ns/svc/proto/port`). When a part is not a
+ * valid DNS name (the API server would not allow it) the base is the hash alone, of a JSON
+ * encoding of the raw parts so that distinct inputs stay distinct. Never fails.
+ */
+export function servicePortChainBase(sp: ServicePortNameParts): string {
+  const rest = servicePortRest(sp);
+  return rest === null ? hash8(JSON.stringify([sp.namespace, sp.name, sp.protocol, sp.portName])) : hashAndTruncate(rest);
+}
+
+/**
+ * The base of an endpoint chain name (`HASH-ns/svc/proto/port__ip/port`). The IP is parsed and
+ * printed canonically; an unparsable IP or invalid port makes the base hash-only. Never fails.
+ */
+export function endpointChainBase(sp: ServicePortNameParts, ep: { ip: string; port: number }): string {
+  const rest = servicePortRest(sp);
+  const ip = parseIP(ep.ip);
+  const portOk = Number.isInteger(ep.port) && ep.port >= 1 && ep.port <= 65535;
+  if (rest === null || ip === null || !portOk) {
+    return hash8(JSON.stringify([sp.namespace, sp.name, sp.protocol, sp.portName, ep.ip, ep.port]));
+  }
+  return hashAndTruncate(`${rest}__${ip.text.replaceAll(":", ".")}/${ep.port}`);
+}
+
+/** `service-<base>`: the chain that picks an endpoint (Cluster traffic policy). */
+export function serviceChainName(sp: ServicePortNameParts): string {
+  return SERVICE_CHAIN_PREFIX + servicePortChainBase(sp);
+}
+
+/** `endpoint-<base>`: the chain that DNATs to one endpoint. */
+export function endpointChainName(sp: ServicePortNameParts, ep: { ip: string; port: number }): string {
+  return ENDPOINT_CHAIN_PREFIX + endpointChainBase(sp, ep);
+}
+
+/**
+ * The element comment upstream puts on no-endpoint entries, `ns/svc:port` (`ns/svc` for an
+ * unnamed port); undefined when a part is not safe to print.
+ */
+export function servicePortComment(sp: ServicePortNameParts): string | undefined {
+  if (servicePortRest(sp) === null) return undefined;
+  return `${sp.namespace}/${sp.name}${sp.portName ? `:${sp.portName}` : ""}`;
+}

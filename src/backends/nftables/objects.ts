@@ -1,0 +1,127 @@
+/**
+ * The typed nftables objects our renderers build: tables, chains, rules, sets, maps and elements.
+ * They are plain data; a Transaction validates them and script.ts prints them. Rules are lists
+ * of typed fragments, never free text, so every value in a script has been parsed on the way in.
+ */
+
+/** The nft address families we render: one table per IP family. */
+export type NftFamily = "ip" | "ip6";
+
+/** Layer-4 protocols a Service port can carry, spelled as nft spells them. */
+export type L4Proto = "tcp" | "udp" | "sctp";
+
+/** The standard priority names of the ip/ip6 families, and the number each stands for. */
+export const PRIORITY_VALUES = { dstnat: -100, filter: 0, srcnat: 100 } as const;
+
+/**
+ * A base-chain priority: a standard name plus an offset. Printed as a number, because nft 1.0.6
+ * accepts `dstnat`/`srcnat` only on the prerouting/postrouting hooks, while kube-proxy also
+ * hooks `output` at the dstnat priority.
+ */
+export interface ChainPriority {
+  name: keyof typeof PRIORITY_VALUES;
+  offset?: number;
+}
+
+/** What makes a chain a base chain: where netfilter calls it. */
+export interface BaseChainSpec {
+  type: "filter" | "nat";
+  hook: "prerouting" | "input" | "forward" | "output" | "postrouting";
+  priority: ChainPriority;
+}
+
+/** The table a transaction works on (a transaction is bound to one family and table). */
+export interface TableObject {
+  kind: "table";
+  comment?: string;
+}
+
+/** A chain; `base` makes it a base chain hooked into netfilter. */
+export interface ChainObject {
+  kind: "chain";
+  name: string;
+  base?: BaseChainSpec;
+  comment?: string;
+}
+
+/** The data types a set or map key (or a concatenation part) may have. */
+export type KeyType = "addr" | "inet_proto" | "inet_service";
+
+/** A named set of keys. */
+export interface SetObject {
+  kind: "set";
+  name: string;
+  keyType: readonly KeyType[];
+  comment?: string;
+}
+
+/** A named verdict map (the only map kind kube-proxy needs). */
+export interface MapObject {
+  kind: "map";
+  name: string;
+  keyType: readonly KeyType[];
+  valueType: "verdict";
+  comment?: string;
+}
+
+/** A verdict: where a packet goes next. `reject` is a statement, not a verdict, so it is absent. */
+export type Verdict =
+  | { verdict: "accept" | "drop" | "return" }
+  | { verdict: "jump" | "goto"; chain: string };
+
+/** One typed part of an element key; the container's key type says which one is expected. */
+export type KeyPart =
+  | { type: "addr"; addr: string }
+  | { type: "inet_proto"; proto: L4Proto }
+  | { type: "inet_service"; port: number };
+
+/** An element of a set (no value) or of a verdict map (with a verdict). */
+export interface ElementObject {
+  kind: "element";
+  /** The set or map the element belongs to. */
+  container: string;
+  key: readonly KeyPart[];
+  value?: Verdict;
+  comment?: string;
+}
+
+/** A packet field a lookup key or match reads. */
+export type PacketField = "saddr" | "daddr" | "l4proto" | "dport";
+
+/** The pieces a rule is made of; script.ts knows how to print each of them and nothing else. */
+export type RuleFragment =
+  | { match: "ct-state"; states: readonly ("new" | "established" | "related" | "invalid")[] }
+  | { match: "addr"; field: "saddr" | "daddr"; addr: string }
+  | { match: "addr-in-set"; field: "saddr" | "daddr"; set: string }
+  | { match: "l4proto"; proto: L4Proto }
+  /** `mark and MASK == 0`: true when the bits of `mask` are all clear. */
+  | { match: "mark-clear"; mask: number }
+  /** `KEY vmap @MAP`: dispatch on a (concatenated) key. */
+  | { stmt: "vmap"; key: readonly PacketField[]; map: string }
+  /** `numgen random mod N vmap { 0 : V0, ... }`: a uniform random pick among the verdicts. */
+  | { stmt: "numgen-vmap"; targets: readonly Verdict[] }
+  | { stmt: "mark-or"; value: number }
+  | { stmt: "mark-xor"; value: number }
+  | { stmt: "masquerade"; fullyRandom: boolean }
+  | { stmt: "dnat"; addr: string; port: number }
+  | { stmt: "reject" }
+  | { stmt: "verdict"; verdict: Verdict };
+
+/** A rule appended to a chain. */
+export interface RuleObject {
+  kind: "rule";
+  chain: string;
+  fragments: readonly RuleFragment[];
+  comment?: string;
+}
+
+/** Anything a transaction can carry. */
+export type NftObject = TableObject | ChainObject | SetObject | MapObject | ElementObject | RuleObject;
+
+/** Objects that can be flushed (emptied but kept). */
+export type FlushableObject = ChainObject | SetObject | MapObject;
+
+/** The chains a verdict points at (none for accept/drop/return). */
+export function verdictChains(v: Verdict): string[] {
+  return v.verdict === "jump" || v.verdict === "goto" ? [v.chain] : [];
+}

@@ -1,0 +1,138 @@
+/**
+ * Prints validated operations as an nft script: one statement per line, because nft 1.0.6 wants
+ * a newline or `;` before a `}` that closes a block. Only Transaction calls renderScript; it has
+ * checked every value first, so printing needs no escaping.
+ */
+import {
+  PRIORITY_VALUES,
+  type ChainObject,
+  type ElementObject,
+  type KeyPart,
+  type KeyType,
+  type NftFamily,
+  type NftObject,
+  type PacketField,
+  type RuleFragment,
+  type Verdict,
+} from "./objects.ts";
+import type { NftOperation } from "./transaction.ts";
+
+/** The script text of `ops` on table `family table`, ending with a newline. */
+export function renderScript(family: NftFamily, table: string, ops: readonly NftOperation[]): string {
+  const where = `${family} ${table}`;
+  const lines = ops.map((o) => `${o.op} ${printObject(o.op, family, where, o.object)}`);
+  return lines.length > 0 ? `${lines.join("\n")}\n` : "";
+}
+
+function printObject(op: NftOperation["op"], family: NftFamily, where: string, o: NftObject): string {
+  // Deletes and flushes name the object only; its properties belong to `add`.
+  const full = op === "add";
+  switch (o.kind) {
+    case "table":
+      return `table ${where}${full ? block([quoted("comment", o.comment)]) : ""}`;
+    case "chain":
+      return `chain ${where} ${o.name}${full ? block([...baseChain(o), quoted("comment", o.comment)]) : ""}`;
+    case "set":
+      return `set ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)}`, quoted("comment", o.comment)]) : ""}`;
+    case "map":
+      return `map ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)} : ${o.valueType}`, quoted("comment", o.comment)]) : ""}`;
+    case "element":
+      return `element ${where} ${o.container} { ${element(o, full)} }`;
+    case "rule":
+      return `rule ${where} ${o.chain} ${o.fragments.map((f) => fragment(family, f)).join(" ")}${o.comment ? ` comment "${o.comment}"` : ""}`;
+  }
+}
+
+/** ` { a ; b ; }` for the non-empty properties, or nothing. */
+function block(props: (string | null)[]): string {
+  const present = props.filter((p): p is string => p !== null);
+  return present.length > 0 ? ` { ${present.map((p) => `${p} ;`).join(" ")} }` : "";
+}
+
+function quoted(key: string, value: string | undefined): string | null {
+  return value === undefined ? null : `${key} "${value}"`;
+}
+
+function baseChain(c: ChainObject): string[] {
+  if (!c.base) return [];
+  const prio = PRIORITY_VALUES[c.base.priority.name] + (c.base.priority.offset ?? 0);
+  return [`type ${c.base.type} hook ${c.base.hook} priority ${prio}`];
+}
+
+function keyType(family: NftFamily, types: readonly KeyType[]): string {
+  return types.map((t) => (t === "addr" ? (family === "ip" ? "ipv4_addr" : "ipv6_addr") : t)).join(" . ");
+}
+
+function keyPart(p: KeyPart): string {
+  switch (p.type) {
+    case "addr":
+      return p.addr;
+    case "inet_proto":
+      return p.proto;
+    case "inet_service":
+      return String(p.port);
+  }
+}
+
+function element(e: ElementObject, full: boolean): string {
+  const key = e.key.map(keyPart).join(" . ");
+  if (!full) return key;
+  const comment = e.comment !== undefined ? ` comment "${e.comment}"` : "";
+  return `${key}${comment}${e.value ? ` : ${verdict(e.value)}` : ""}`;
+}
+
+/** Prints a verdict. */
+export function verdict(v: Verdict): string {
+  return v.verdict === "jump" || v.verdict === "goto" ? `${v.verdict} ${v.chain}` : v.verdict;
+}
+
+function field(family: NftFamily, f: PacketField): string {
+  switch (f) {
+    case "saddr":
+    case "daddr":
+      return `${family} ${f}`;
+    case "l4proto":
+      return "meta l4proto";
+    case "dport":
+      return "th dport";
+  }
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16)}`;
+}
+
+function fragment(family: NftFamily, f: RuleFragment): string {
+  if ("match" in f) {
+    switch (f.match) {
+      case "ct-state":
+        return `ct state ${f.states.join(",")}`;
+      case "addr":
+        return `${family} ${f.field} ${f.addr}`;
+      case "addr-in-set":
+        return `${family} ${f.field} @${f.set}`;
+      case "l4proto":
+        return `meta l4proto ${f.proto}`;
+      case "mark-clear":
+        return `mark and ${hex(f.mask)} == 0`;
+    }
+  }
+  switch (f.stmt) {
+    case "vmap":
+      return `${f.key.map((k) => field(family, k)).join(" . ")} vmap @${f.map}`;
+    case "numgen-vmap":
+      return `numgen random mod ${f.targets.length} vmap { ${f.targets.map((t, i) => `${i} : ${verdict(t)}`).join(", ")} }`;
+    case "mark-or":
+      return `mark set mark or ${hex(f.value)}`;
+    case "mark-xor":
+      return `mark set mark xor ${hex(f.value)}`;
+    case "masquerade":
+      return f.fullyRandom ? "masquerade fully-random" : "masquerade";
+    case "dnat":
+      return `dnat to ${family === "ip6" ? `[${f.addr}]` : f.addr}:${f.port}`;
+    case "reject":
+      return "reject";
+    case "verdict":
+      return verdict(f.verdict);
+  }
+}

@@ -1,0 +1,286 @@
+/**
+ * An ordered list of add / flush / delete operations on one nft table, applied later as one
+ * atomic kernel transaction. Every operation is validated as it is added, against what the
+ * transaction has defined so far (plus what the caller says already exists): names, values, and
+ * references to chains, sets and maps. The first failure sticks; later operations are ignored
+ * and `toScript()` throws it, so a partly valid ruleset never reaches the kernel.
+ */
+import { NftError, type NftErrorKind } from "./nft-error.ts";
+import {
+  verdictChains,
+  type ElementObject,
+  type FlushableObject,
+  type KeyType,
+  type MapObject,
+  type NftFamily,
+  type NftObject,
+  type PacketField,
+  type RuleFragment,
+  type RuleObject,
+  type SetObject,
+  type Verdict,
+} from "./objects.ts";
+import { renderScript } from "./script.ts";
+import { checkAddr, checkComment, checkMark, checkName, checkPort, checkProto } from "./validate.ts";
+
+/** One recorded operation. */
+export type NftOperation =
+  | { op: "add"; object: NftObject }
+  | { op: "flush"; object: FlushableObject }
+  | { op: "delete"; object: NftObject };
+
+/** What already exists in the kernel's table before this transaction (for partial syncs). */
+export interface ExistingTable {
+  chains: readonly string[];
+  sets: readonly SetObject[];
+  maps: readonly MapObject[];
+}
+
+/** Which table a transaction works on, and what is known to exist there already. */
+export interface TransactionTarget {
+  family: NftFamily;
+  table: string;
+  /** Omitted: the table is not known to exist; the transaction must add it first. */
+  existing?: ExistingTable;
+}
+
+interface Container {
+  kind: "set" | "map";
+  keyType: readonly KeyType[];
+}
+
+const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
+
+/** The ordered, validated operations of one atomic nft transaction on one table. */
+export class Transaction {
+  readonly family: NftFamily;
+  readonly table: string;
+  #ops: NftOperation[] = [];
+  #error: NftError | null = null;
+  #tableKnown: boolean;
+  #chains = new Set<string>();
+  #containers = new Map<string, Container>();
+
+  /** Fails (throws NftError) only when the table name itself is invalid. */
+  constructor(target: TransactionTarget) {
+    const bad = checkName(target.table);
+    if (bad) throw new NftError("invalid-name", `table: ${bad}`);
+    this.family = target.family;
+    this.table = target.table;
+    this.#tableKnown = target.existing !== undefined;
+    for (const c of target.existing?.chains ?? []) this.#chains.add(c);
+    for (const s of [...(target.existing?.sets ?? []), ...(target.existing?.maps ?? [])]) {
+      this.#containers.set(s.name, { kind: s.kind, keyType: s.keyType });
+    }
+  }
+
+  /** The first validation failure, or null. */
+  get error(): NftError | null {
+    return this.#error;
+  }
+
+  /** The operations recorded so far, in order. */
+  get operations(): readonly NftOperation[] {
+    return this.#ops;
+  }
+
+  /** Adds an object (nft `add`: creating what exists already is not an error for tables, chains, sets, maps). */
+  add(object: NftObject): this {
+    return this.#record({ op: "add", object }, () => this.#checkAdd(object));
+  }
+
+  /** Empties a chain, set or map that is defined. */
+  flush(object: FlushableObject): this {
+    return this.#record({ op: "flush", object }, () => this.#requireDefined(object));
+  }
+
+  /** Deletes an object; deleting the table forgets everything defined in it. */
+  delete(object: NftObject): this {
+    return this.#record({ op: "delete", object }, () => this.#checkDelete(object));
+  }
+
+  /** The nft script of the whole transaction; throws the sticky NftError if there is one. */
+  toScript(): string {
+    if (this.#error) throw this.#error;
+    return renderScript(this.family, this.table, this.#ops);
+  }
+
+  #record(op: NftOperation, check: () => void): this {
+    if (this.#error) return this;
+    try {
+      check();
+      this.#ops.push(op);
+    } catch (e) {
+      if (!(e instanceof NftError)) throw e;
+      this.#error = e;
+    }
+    return this;
+  }
+
+  #checkAdd(o: NftObject): void {
+    if (o.kind === "table") {
+      this.#comment(o.comment);
+      this.#tableKnown = true;
+      return;
+    }
+    this.#requireTable(o.kind);
+    switch (o.kind) {
+      case "chain":
+        this.#name(o.name);
+        this.#comment(o.comment);
+        if (o.base && !Number.isInteger(o.base.priority.offset ?? 0)) fail("invalid-value", `chain ${o.name}: priority offset must be an integer`);
+        this.#chains.add(o.name);
+        return;
+      case "set":
+      case "map":
+        this.#name(o.name);
+        this.#comment(o.comment);
+        if (o.keyType.length === 0) fail("invalid-value", `${o.kind} ${o.name}: empty key type`);
+        this.#containers.set(o.name, { kind: o.kind, keyType: o.keyType });
+        return;
+      case "element":
+        this.#checkElement(o);
+        return;
+      case "rule":
+        this.#checkRule(o);
+        return;
+    }
+  }
+
+  #checkDelete(o: NftObject): void {
+    if (o.kind === "table") {
+      // nft refuses to delete a missing table; callers add it first in the same transaction.
+      if (!this.#tableKnown) fail("invalid-operation", "delete table: table not added or known in this transaction");
+      this.#tableKnown = false;
+      this.#chains.clear();
+      this.#containers.clear();
+      return;
+    }
+    this.#requireTable(o.kind);
+    if (o.kind === "rule") fail("invalid-operation", "deleting single rules is not supported; flush the chain");
+    if (o.kind === "element") {
+      this.#elementKey(o);
+      return;
+    }
+    this.#requireDefined(o);
+    if (o.kind === "chain") this.#chains.delete(o.name);
+    else this.#containers.delete(o.name);
+  }
+
+  #requireTable(what: string): void {
+    if (!this.#tableKnown) fail("undefined-reference", `${what}: table ${this.family} ${this.table} is not defined`);
+  }
+
+  #requireDefined(o: FlushableObject): void {
+    this.#requireTable(o.kind);
+    if (o.kind === "chain") this.#chainRef(o.name);
+    else this.#containerRef(o.name, o.kind);
+  }
+
+  #name(name: string): void {
+    const bad = checkName(name);
+    if (bad) fail("invalid-name", bad);
+  }
+
+  #comment(comment: string | undefined): void {
+    const bad = checkComment(comment);
+    if (bad) fail("invalid-value", bad);
+  }
+
+  #value(bad: string | null, where: string): void {
+    if (bad) fail("invalid-value", `${where}: ${bad}`);
+  }
+
+  #chainRef(name: string): void {
+    if (!this.#chains.has(name)) fail("undefined-reference", `chain ${JSON.stringify(name)} is not defined`);
+  }
+
+  #containerRef(name: string, kind: "set" | "map"): Container {
+    const c = this.#containers.get(name);
+    if (!c || c.kind !== kind) fail("undefined-reference", `${kind} ${JSON.stringify(name)} is not defined`);
+    return c;
+  }
+
+  #verdict(v: Verdict, where: string): void {
+    if (v.verdict === "jump" || v.verdict === "goto") this.#name(v.chain);
+    for (const c of verdictChains(v)) this.#chainRef(c);
+    if (!["accept", "drop", "return", "jump", "goto"].includes(v.verdict)) fail("invalid-value", `${where}: invalid verdict`);
+  }
+
+  #elementKey(e: ElementObject): Container {
+    const c = this.#containers.get(e.container);
+    if (!c) fail("undefined-reference", `set or map ${JSON.stringify(e.container)} is not defined`);
+    const where = `element of ${e.container}`;
+    if (e.key.length !== c.keyType.length) fail("invalid-value", `${where}: key has ${e.key.length} parts, type has ${c.keyType.length}`);
+    e.key.forEach((part, i) => {
+      if (part.type !== c.keyType[i]) fail("invalid-value", `${where}: key part ${i} is ${part.type}, expected ${c.keyType[i]}`);
+      if (part.type === "addr") this.#value(checkAddr(this.family, part.addr), where);
+      if (part.type === "inet_proto") this.#value(checkProto(part.proto), where);
+      if (part.type === "inet_service") this.#value(checkPort(part.port), where);
+    });
+    return c;
+  }
+
+  #checkElement(e: ElementObject): void {
+    const c = this.#elementKey(e);
+    this.#comment(e.comment);
+    if (c.kind === "map" && !e.value) fail("invalid-value", `element of map ${e.container} needs a verdict`);
+    if (c.kind === "set" && e.value) fail("invalid-value", `element of set ${e.container} cannot have a value`);
+    if (e.value) this.#verdict(e.value, `element of ${e.container}`);
+  }
+
+  #checkRule(r: RuleObject): void {
+    this.#chainRef(r.chain);
+    this.#comment(r.comment);
+    if (r.fragments.length === 0) fail("invalid-value", `rule in ${r.chain}: no fragments`);
+    for (const f of r.fragments) this.#checkFragment(f, `rule in ${r.chain}`);
+  }
+
+  #checkFragment(f: RuleFragment, where: string): void {
+    if ("match" in f) {
+      switch (f.match) {
+        case "ct-state":
+          if (f.states.length === 0) fail("invalid-value", `${where}: empty ct state`);
+          return;
+        case "addr":
+          return this.#value(checkAddr(this.family, f.addr), where);
+        case "addr-in-set": {
+          const c = this.#containerRef(f.set, "set");
+          if (c.keyType.length !== 1 || c.keyType[0] !== "addr") fail("invalid-value", `${where}: set ${f.set} is not a set of addresses`);
+          return;
+        }
+        case "l4proto":
+          return this.#value(checkProto(f.proto), where);
+        case "mark-clear":
+          return this.#value(checkMark(f.mask), where);
+      }
+    }
+    switch (f.stmt) {
+      case "vmap": {
+        const c = this.#containerRef(f.map, "map");
+        const types = f.key.map((k) => FIELD_TYPE[k]);
+        if (types.join(" . ") !== c.keyType.join(" . ")) fail("invalid-value", `${where}: key ${f.key.join(" . ")} does not match map ${f.map}`);
+        return;
+      }
+      case "numgen-vmap":
+        if (f.targets.length === 0) fail("invalid-value", `${where}: numgen without targets`);
+        for (const t of f.targets) this.#verdict(t, where);
+        return;
+      case "mark-or":
+      case "mark-xor":
+        return this.#value(checkMark(f.value), where);
+      case "dnat":
+        this.#value(checkAddr(this.family, f.addr), where);
+        return this.#value(checkPort(f.port), where);
+      case "masquerade":
+      case "reject":
+        return;
+      case "verdict":
+        return this.#verdict(f.verdict, where);
+    }
+  }
+}
+
+function fail(kind: NftErrorKind, message: string): never {
+  throw new NftError(kind, message);
+}

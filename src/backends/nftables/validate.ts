@@ -1,0 +1,57 @@
+/**
+ * Value checks shared by the transaction: names, comments, addresses, ports, marks. Each returns
+ * an error message, or null when the value may be printed into a script as it is.
+ */
+import { parseIPv4, parseIPv6 } from "../../lib/ip.ts";
+import type { L4Proto, NftFamily } from "./objects.ts";
+
+/**
+ * nft object names: a letter, `_` or `.` first, then letters, digits and `_./-`. The kernel
+ * keeps names in 256 bytes with the terminating NUL, so 255 characters is the most.
+ */
+const NAME = /^[A-Za-z_.][A-Za-z0-9_./-]*$/;
+export const NFT_NAME_LENGTH_MAX = 255;
+
+/**
+ * Comments are printed inside double quotes: no quotes, backslashes or control characters may
+ * reach them. nft refuses comments longer than 128 characters.
+ */
+const COMMENT = /^[A-Za-z0-9 .,:;/_()@+=-]*$/;
+export const NFT_COMMENT_LENGTH_MAX = 128;
+
+export const L4_PROTOS: readonly L4Proto[] = ["tcp", "udp", "sctp"];
+
+/** Checks an object name (table, chain, set, map). */
+export function checkName(name: string): string | null {
+  if (name.length === 0 || name.length > NFT_NAME_LENGTH_MAX) return `name length ${name.length} not in 1..${NFT_NAME_LENGTH_MAX}`;
+  return NAME.test(name) ? null : `invalid name ${JSON.stringify(name)}`;
+}
+
+/** Checks an optional comment. */
+export function checkComment(comment: string | undefined): string | null {
+  if (comment === undefined) return null;
+  if (comment.length > NFT_COMMENT_LENGTH_MAX) return `comment longer than ${NFT_COMMENT_LENGTH_MAX} characters`;
+  return COMMENT.test(comment) ? null : `invalid comment ${JSON.stringify(comment)}`;
+}
+
+/** Checks that `addr` is an address of the table's family, written in canonical form. */
+export function checkAddr(family: NftFamily, addr: string): string | null {
+  const parsed = family === "ip" ? parseIPv4(addr) : parseIPv6(addr);
+  if (!parsed) return `${JSON.stringify(addr)} is not an ${family === "ip" ? "IPv4" : "IPv6"} address`;
+  return parsed.text === addr ? null : `${JSON.stringify(addr)} is not canonical (${parsed.text})`;
+}
+
+/** Checks a port number 1..65535. */
+export function checkPort(port: number): string | null {
+  return Number.isInteger(port) && port >= 1 && port <= 65535 ? null : `invalid port ${port}`;
+}
+
+/** Checks a layer-4 protocol name. */
+export function checkProto(proto: string): string | null {
+  return (L4_PROTOS as readonly string[]).includes(proto) ? null : `invalid protocol ${JSON.stringify(proto)}`;
+}
+
+/** Checks a 32-bit packet mark value (non-zero). */
+export function checkMark(value: number): string | null {
+  return Number.isInteger(value) && value > 0 && value <= 0xffffffff ? null : `invalid mark ${value}`;
+}
