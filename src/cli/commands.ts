@@ -5,6 +5,10 @@
 export type Command = (argv: string[]) => Promise<number>;
 
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  demo: {
+    summary: "run the whole proxy in a throwaway lab and show where ClusterIP traffic goes (root)",
+    load: async () => (await import("../sandbox/demo/demo-command.ts")).runDemoCommand,
+  },
   "sandbox apiserver": {
     summary: "run the sandbox Kubernetes API server (for tests and demos)",
     load: async () => (await import("../sandbox/apiserver/command.ts")).runSandboxApiserverCommand,

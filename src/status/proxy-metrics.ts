@@ -15,7 +15,8 @@ export interface ProxyMetrics {
   nftablesSyncFailures: Scalar;
   healthzTotal: Scalar;
   livezTotal: Scalar;
-  invalidObjectsTotal: Scalar;
+  conntrackDuration: Histogram;
+  conntrackDeleted: Scalar;
 }
 
 export function createProxyMetrics(): ProxyMetrics {
@@ -35,6 +36,7 @@ export function createProxyMetrics(): ProxyMetrics {
     nftablesSyncFailures: r.counter("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "Cumulative proxy nftables sync failures"),
     healthzTotal: r.counter("kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status"),
     livezTotal: r.counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status"),
-    invalidObjectsTotal: r.counter("kubeproxy_bun_invalid_objects_total", "API objects skipped because they failed validation (not in upstream)"),
+    conntrackDuration: r.histogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "Duration of one stale UDP conntrack cleanup in seconds", syncBuckets),
+    conntrackDeleted: r.counter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative stale UDP conntrack flows deleted"),
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * Runs the proxy with a validated Config: the imperative shell. Builds the real dependencies,
+ * starts informers, the sync runner and status servers, and on SIGINT/SIGTERM stops them in
+ * order. The kernel's rules are left as they are on exit: only `--cleanup` removes them.
+ */
+import { cleanStaleUdpFlows } from "../conntrack/udp-cleanup.ts";
+import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
+import { inNetns, realRunner } from "../lib/exec.ts";
+import { createLogger } from "../lib/log.ts";
+import { createHealthzApp } from "../status/healthz-app.ts";
+import { createMetricsApp } from "../status/metrics-app.ts";
+import { createProxyMetrics } from "../status/proxy-metrics.ts";
+import { serveStatus, type StatusServer } from "../status/serve.ts";
+import { BoundedFrequencyRunner } from "../sync/bounded-frequency-runner.ts";
+import { realClock } from "../sync/clock.ts";
+import { Proxier } from "../sync/proxier.ts";
+import type { Config } from "./config.ts";
+import { connect } from "./connect.ts";
+import { startProxyInformers } from "./proxy-informers.ts";
+
+/** Upstream syncs at least hourly even without changes. */
+const MAX_SYNC_INTERVAL_MS = 3_600_000;
+
+export async function runProxy(config: Config): Promise<number> {
+  const log = createLogger(config.verbosity);
+  if (config.mode === "iptables") {
+    log.error("Proxy mode iptables is not supported yet by kube-proxy-bun; run with --proxy-mode=nftables");
+    return 1;
+  }
+  log.info("Starting kube-proxy-bun", { mode: config.mode, node: config.hostname, syncPeriod: `${config.syncPeriodMs}ms`, minSyncPeriod: `${config.minSyncPeriodMs}ms` });
+
+  const connection = await connect(config).catch((e: Error) => e);
+  if (connection instanceof Error) {
+    log.error(connection.message);
+    return 1;
+  }
+
+  const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
+  const backend = createNftablesBackend({ runner, log: log.with("nftables") });
+  const metrics = createProxyMetrics();
+  let syncRunner: BoundedFrequencyRunner | undefined;
+  const proxier = new Proxier({ backend, family: "IPv4", metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack: (state) => cleanStaleUdpFlows(runner, state) });
+  syncRunner = new BoundedFrequencyRunner(() => proxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
+
+  const servers: StatusServer[] = [];
+  if (config.healthzBindAddress) {
+    const app = createHealthzApp({ health: () => proxier.healthState(), now: () => realClock.now(), timeoutMs: 2 * config.syncPeriodMs, metrics });
+    servers.push(serveStatus("healthz", app, config.healthzBindAddress, log));
+  }
+  if (config.metricsBindAddress) servers.push(serveStatus("metrics", createMetricsApp({ metrics, mode: config.mode }), config.metricsBindAddress, log));
+
+  syncRunner.start();
+  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier, log: log.with("informer") });
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  log.info("Shutting down; the rules stay in place", { signal });
+  await informers.stop();
+  await syncRunner.stop();
+  await Promise.all(servers.map((s) => s.stop()));
+  return 0;
+}

@@ -1,0 +1,34 @@
+/**
+ * Validation of API objects with their valibot schema. An invalid object is reported, never
+ * thrown: the message names the kind, namespace/name and each issue's dot path and message, so an
+ * operator can find the bad field (`endpoints.1.addresses.0: not an IP address: "10.0.0.300"`).
+ */
+import * as v from "valibot";
+
+/** `namespace/name`, or `name` for cluster-scoped objects; undefined when the object has no name. */
+export function keyOf(obj: unknown): string | undefined {
+  const meta = (obj as { metadata?: { name?: unknown; namespace?: unknown } } | null)?.metadata;
+  if (!meta || typeof meta.name !== "string" || meta.name === "") return undefined;
+  return typeof meta.namespace === "string" && meta.namespace ? `${meta.namespace}/${meta.name}` : meta.name;
+}
+
+/** The resourceVersion of a raw object, or "". */
+export function resourceVersionOf(obj: unknown): string {
+  const rv = (obj as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+  return typeof rv === "string" ? rv : "";
+}
+
+/** `path: message` for each issue, joined by "; ". */
+export function describeIssues(issues: readonly v.BaseIssue<unknown>[]): string {
+  return issues.map((i) => `${v.getDotPath(i) ?? "(object)"}: ${i.message}`).join("; ");
+}
+
+/** The validated object, or the one-line reason it was refused. */
+export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Validates `raw` against `schema`; the reason reads `Skipping invalid KIND KEY: issues`. */
+export function decodeObject<T>(schema: v.GenericSchema<unknown, T>, kind: string, raw: unknown): Decoded<T> {
+  const r = v.safeParse(schema, raw);
+  if (r.success) return { ok: true, value: r.output };
+  return { ok: false, reason: `Skipping invalid ${kind} ${keyOf(raw) ?? "(unnamed)"}: ${describeIssues(r.issues)}` };
+}

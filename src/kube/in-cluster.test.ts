@@ -1,0 +1,20 @@
+import { expect, test } from "bun:test";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inClusterConnection } from "./in-cluster.ts";
+
+test("in-cluster connection reads env, CA and the token per request", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "sa-"));
+  try {
+    await writeFile(join(dir, "ca.crt"), "CA");
+    await writeFile(join(dir, "token"), "t1");
+    const c = await inClusterConnection({ KUBERNETES_SERVICE_HOST: "fd00::1", KUBERNETES_SERVICE_PORT: "443" }, dir);
+    expect(c.server).toBe("https://[fd00::1]:443");
+    expect(c.tls).toEqual({ ca: "CA", rejectUnauthorized: true });
+    expect(await c.headers()).toEqual({ Authorization: "Bearer t1" });
+    await expect(inClusterConnection({}, dir)).rejects.toThrow(/KUBERNETES_SERVICE_HOST/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
