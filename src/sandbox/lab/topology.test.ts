@@ -33,7 +33,7 @@ describe("lab topology", () => {
 
   test("routing: node forwards, defaults to the sink; pods and client default to the node", () => {
     const lines = all.map(text);
-    expect(lines).toContain("t-node: sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0");
+    expect(lines).toContain("t-node: sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0 net.ipv4.icmp_msgs_per_sec=1000000 net.ipv4.icmp_msgs_burst=1000000");
     expect(lines).toContain(`t-node: ip route add default via ${SINK_LINK.sink} dev to-sink`);
     expect(lines).toContain("t-sink: ip route add blackhole default");
     expect(lines).toContain(`t-client: ip route add default via ${NODE_IP} dev eth0`);

@@ -50,10 +50,10 @@ export function baseSteps(ns: BaseNamespaces): LabStep[] {
     // New namespaces inherit the host's IPv4 settings, so every setting we rely on is set here.
     // rp_filter is off on the node: DNAT and the sink default route make paths asymmetric.
     // The ICMP rate limits are off on the node: a REJECT answers with port-unreachable, and the
-    // kernel's default (a burst of 6, then 1/s per peer) would turn a probe's refusals into timeouts.
+    // kernel's defaults (per peer: a burst of 6, then 1/s; overall: 1000/s) would turn a probe's refusals into timeouts.
     ...inNs(node, ["sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1",
       "net.ipv4.conf.all.rp_filter=0", "net.ipv4.conf.default.rp_filter=0",
-      "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0"]),
+      "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0", "net.ipv4.icmp_msgs_per_sec=1000000", "net.ipv4.icmp_msgs_burst=1000000"]),
     // The sink must never forward what it gets; the blackhole routes make sure even if it did.
     ...inNs(sink, ["sysctl", "-qw", "net.ipv4.ip_forward=0", "net.ipv6.conf.all.forwarding=0"]),
     // Links are created from inside the node namespace straight into their peers' namespaces,
