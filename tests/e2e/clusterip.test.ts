@@ -14,6 +14,7 @@ import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
 import { createLab } from "../../src/sandbox/lab/create-lab.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
 import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
 import { ensureBinary } from "../support/binary.ts";
@@ -36,16 +37,12 @@ function setPods(names: string[]): void {
 const probe = (proto: "tcp" | "udp", count = 100) => lab.probe(lab.client.ns, { proto, ip: VIP, port: proto === "tcp" ? 80 : 53, count, timeoutMs: 1000 });
 const nftTable = async () => (await lab.exec(lab.node.ns, ["nft", "list", "table", "ip", "kube-proxy"])).stdout;
 
-/** Waits until the node's applied ruleset satisfies `ok`: the kernel's state is the truth a packet meets. */
 async function waitForRules(what: string, ok: (table: string) => boolean): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  let table = "";
-  while (Date.now() < deadline) {
-    table = await nftTable();
-    if (ok(table)) return;
-    await Bun.sleep(50);
+  try {
+    await waitForNodeRules(lab, what, ok);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n${proxy.log()}`);
   }
-  throw new Error(`rules never showed ${what}:\n${table}\n${proxy.log()}`);
 }
 
 beforeAll(async () => {

@@ -15,6 +15,7 @@ import { createLab } from "../lab/create-lab.ts";
 import type { Lab } from "../lab/lab-types.ts";
 import type { ProbeResult } from "../lab/probe-result.ts";
 import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../objects.ts";
+import { waitForNodeRules } from "../wait-for-rules.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../proxy-process.ts";
 
 const PORTS: ServicePortSpec[] = [
@@ -82,6 +83,7 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     say("4. Starting kube-proxy (this binary) for the node, in nftables mode...");
     proxy = startProxyProcess({ kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort() });
     await proxy.waitHealthy(20_000);
+    await waitForNodeRules(lab, "the Service", (t) => t.includes(lab!.pods[0]!.ip));
     say(`   ${proxy.healthzUrl} answers 200: rules are in place (see: ip netns exec ${lab.node.ns} nft list table ip kube-proxy)`);
 
     const show = async (label: string) => {
@@ -91,9 +93,9 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
       }
     };
     const scale = async (names: string[]) => {
-      const since = Date.now() / 1000;
       setPods(names);
-      await proxy!.waitSyncedAfter(since, 10_000);
+      const gone = lab!.pods.filter((p) => !names.includes(p.name)).map((p) => p.ip);
+      await waitForNodeRules(lab!, `only ${names.length} endpoints`, (t) => gone.every((ip) => !t.includes(ip)));
     };
 
     say(`5. Sending ${REQUESTS} requests per protocol from the client to the ClusterIP:`);
