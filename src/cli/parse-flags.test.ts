@@ -17,6 +17,14 @@ describe("parseFlags", () => {
       minSyncPeriodMs: 1000,
       verbosity: 0,
       sandboxNetns: "",
+      cleanup: false,
+      nodePortAddresses: [],
+      masqueradeAll: false,
+      masqueradeBit: 14,
+      clusterCIDRs: [],
+      detectLocalMode: "ClusterCIDR",
+      podBridgeInterface: "",
+      podInterfaceNamePrefix: "",
     });
   });
 
@@ -34,6 +42,12 @@ describe("parseFlags", () => {
     [["--iptables-min-sync-period", "250ms"], "minSyncPeriodMs", 250],
     [["-v", "4"], "verbosity", 4],
     [["--v=2"], "verbosity", 2],
+    [["--cleanup"], "cleanup", true],
+    [["--nodeport-addresses", "primary, 10.0.0.5/24"], "nodePortAddresses", ["primary", "10.0.0.0/24"]],
+    [["--masquerade-all"], "masqueradeAll", true],
+    [["--iptables-masquerade-bit=0"], "masqueradeBit", 0],
+    [["--cluster-cidr", "10.244.0.0/16,fd00:10:244::/48"], "clusterCIDRs", ["10.244.0.0/16", "fd00:10:244::/48"]],
+    [["--detect-local-mode=InterfaceNamePrefix", "--pod-interface-name-prefix=veth"], "podInterfaceNamePrefix", "veth"],
   ] as [string[], string, unknown][])("%p sets %s", (argv, key, want) => {
     expect((parseFlags(argv, host).config as unknown as Record<string, unknown>)[key]).toEqual(want);
   });
@@ -50,6 +64,12 @@ describe("parseFlags", () => {
     [["--kubeconfig"], "flag needs an argument: --kubeconfig"],
     [["stray"], 'unexpected argument "stray"'],
     [["--help=maybe"], "must be true or false"],
+    [["--nodeport-addresses", "10.0.0.0/33"], 'invalid argument "10.0.0.0/33" for "--nodeport-addresses" flag'],
+    [["--cluster-cidr", "10.0.0.0/8,10.1.0.0/16"], "at most one CIDR per IP family"],
+    [["--iptables-masquerade-bit", "32"], "must be 0-31"],
+    [["--detect-local-mode", "Magic"], 'invalid argument "Magic" for "--detect-local-mode" flag'],
+    [["--detect-local-mode", "BridgeInterface"], "needs \"--pod-bridge-interface\""],
+    [["--pod-bridge-interface", "br0;x"], "must be an interface name"],
   ] as [string[], string][])("%p fails naming the flag", (argv, message) => {
     expect(() => parseFlags(argv, host)).toThrow(FlagError);
     expect(() => parseFlags(argv, host)).toThrow(message);

@@ -85,7 +85,17 @@ export function parseFlags(argv: readonly string[], osHostname: () => string = h
     minSyncPeriodMs,
     verbosity: get<number>("v"),
     sandboxNetns: get<string>("sandbox-netns"),
+    cleanup: get<boolean>("cleanup"),
+    nodePortAddresses: get<string[]>("nodeport-addresses"),
+    masqueradeAll: get<boolean>("masquerade-all"),
+    masqueradeBit: get<number>("iptables-masquerade-bit"),
+    clusterCIDRs: get<string[]>("cluster-cidr"),
+    detectLocalMode: get<Config["detectLocalMode"]>("detect-local-mode"),
+    podBridgeInterface: get<string>("pod-bridge-interface"),
+    podInterfaceNamePrefix: get<string>("pod-interface-name-prefix"),
   };
+  if (config.detectLocalMode === "BridgeInterface" && !config.podBridgeInterface) throw new FlagError(`"--detect-local-mode=BridgeInterface" needs "--pod-bridge-interface"`);
+  if (config.detectLocalMode === "InterfaceNamePrefix" && !config.podInterfaceNamePrefix) throw new FlagError(`"--detect-local-mode=InterfaceNamePrefix" needs "--pod-interface-name-prefix"`);
   return { config, help: get<boolean>("help"), version: get<boolean>("version"), set: new Set(raw.keys()) };
 }
 

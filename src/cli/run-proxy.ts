@@ -6,7 +6,7 @@
 import { cleanStaleUdpFlows } from "../conntrack/udp-cleanup.ts";
 import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
 import { inNetns, realRunner } from "../lib/exec.ts";
-import { createLogger } from "../lib/log.ts";
+import { createLogger, type Logger } from "../lib/log.ts";
 import { createHealthzApp } from "../status/healthz-app.ts";
 import { createMetricsApp } from "../status/metrics-app.ts";
 import { createProxyMetrics } from "../status/proxy-metrics.ts";
@@ -21,12 +21,42 @@ import { startProxyInformers } from "./proxy-informers.ts";
 /** Upstream syncs at least hourly even without changes. */
 const MAX_SYNC_INTERVAL_MS = 3_600_000;
 
+/** Flags whose semantics the backends do not carry yet: set to anything but the default, they stop the proxy. */
+function unimplementedFlags(config: Config): string[] {
+  const out: string[] = [];
+  if (config.nodePortAddresses.length > 0) out.push("--nodeport-addresses");
+  if (config.masqueradeAll) out.push("--masquerade-all");
+  if (config.masqueradeBit !== 14) out.push("--iptables-masquerade-bit");
+  if (config.clusterCIDRs.length > 0) out.push("--cluster-cidr");
+  if (config.detectLocalMode !== "ClusterCIDR") out.push("--detect-local-mode");
+  return out;
+}
+
+/** --cleanup: remove our nftables tables in both families, exit non-zero if that failed. */
+async function cleanupAndExit(config: Config, log: Logger): Promise<number> {
+  const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
+  try {
+    await createNftablesBackend({ runner, log }).cleanup();
+    log.info("Cleanup done: tables ip kube-proxy and ip6 kube-proxy are gone");
+    return 0;
+  } catch (e) {
+    log.error("Cleanup failed", { err: e });
+    return 1;
+  }
+}
+
 export async function runProxy(config: Config): Promise<number> {
   const log = createLogger(config.verbosity);
   if (config.mode === "iptables") {
     log.error("Proxy mode iptables is not supported yet by kube-proxy-bun; run with --proxy-mode=nftables");
     return 1;
   }
+  const unimplemented = unimplementedFlags(config);
+  if (unimplemented.length > 0) {
+    log.error("These flags are parsed but not implemented yet; refusing to run rather than ignore them", { flags: unimplemented });
+    return 1;
+  }
+  if (config.cleanup) return cleanupAndExit(config, log);
   log.info("Starting kube-proxy-bun", { mode: config.mode, node: config.hostname, syncPeriod: `${config.syncPeriodMs}ms`, minSyncPeriod: `${config.minSyncPeriodMs}ms` });
 
   const connection = await connect(config).catch((e: Error) => e);

@@ -51,3 +51,12 @@ describe("kube-proxy command line", () => {
     expect(r.stderr.toLowerCase()).toContain(detail.toLowerCase());
   });
 });
+
+describe("flags not carried yet", () => {
+  test.each([["--masquerade-all"], ["--cluster-cidr=10.244.0.0/16"], ["--nodeport-addresses=all"]])("%s stops the proxy instead of being ignored", async (flag) => {
+    const r = await runBinary([flag, "--healthz-bind-address=", "--metrics-bind-address="]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("not implemented yet");
+    expect(r.stderr).toContain(flag.split("=")[0]!);
+  });
+});
