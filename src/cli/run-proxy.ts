@@ -4,7 +4,6 @@
  * order. The kernel's rules are left as they are on exit: only `--cleanup` removes them.
  */
 import { cleanStaleUdpFlows } from "../conntrack/udp-cleanup.ts";
-import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
 import { inNetns, realRunner } from "../lib/exec.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createHealthzApp } from "../status/healthz-app.ts";
@@ -14,6 +13,7 @@ import { serveStatus, type StatusServer } from "../status/serve.ts";
 import { BoundedFrequencyRunner } from "../sync/bounded-frequency-runner.ts";
 import { realClock } from "../sync/clock.ts";
 import { Proxier } from "../sync/proxier.ts";
+import { backendForMode, cleanupAllModes } from "./backend-for-mode.ts";
 import type { Config } from "./config.ts";
 import { connect } from "./connect.ts";
 import { startProxyInformers } from "./proxy-informers.ts";
@@ -32,25 +32,20 @@ function unimplementedFlags(config: Config): string[] {
   return out;
 }
 
-/** --cleanup: remove our nftables tables in both families, exit non-zero if that failed. */
+/** --cleanup: remove the rules of every mode, exit non-zero if anything failed. */
 async function cleanupAndExit(config: Config, log: Logger): Promise<number> {
   const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
-  try {
-    await createNftablesBackend({ runner, log }).cleanup();
-    log.info("Cleanup done: tables ip kube-proxy and ip6 kube-proxy are gone");
-    return 0;
-  } catch (e) {
-    log.error("Cleanup failed", { err: e });
+  const failures = await cleanupAllModes(runner, log);
+  if (failures.length > 0) {
+    log.error("Cleanup failed", { failures });
     return 1;
   }
+  log.info("Cleanup done: nftables tables and iptables chains of kube-proxy are gone");
+  return 0;
 }
 
 export async function runProxy(config: Config): Promise<number> {
   const log = createLogger(config.verbosity);
-  if (config.mode === "iptables") {
-    log.error("Proxy mode iptables is not supported yet by kube-proxy-bun; run with --proxy-mode=nftables");
-    return 1;
-  }
   const unimplemented = unimplementedFlags(config);
   if (unimplemented.length > 0) {
     log.error("These flags are parsed but not implemented yet; refusing to run rather than ignore them", { flags: unimplemented });
@@ -66,7 +61,7 @@ export async function runProxy(config: Config): Promise<number> {
   }
 
   const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
-  const backend = createNftablesBackend({ runner, log: log.with("nftables") });
+  const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit });
   const metrics = createProxyMetrics();
   let syncRunner: BoundedFrequencyRunner | undefined;
   const proxier = new Proxier({ backend, family: "IPv4", metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack: (state) => cleanStaleUdpFlows(runner, state) });

@@ -32,12 +32,6 @@ describe("kube-proxy command line", () => {
     expect(r.stderr).toContain(message);
   });
 
-  test("iptables mode says it is not supported yet", async () => {
-    const r = await runBinary(["--proxy-mode=iptables", "--healthz-bind-address=", "--metrics-bind-address="]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("iptables is not supported yet");
-  });
-
   test.each([
     ["missing file", null, "cannot read: ENOENT"],
     ["broken YAML", "apiVersion: v1\nclusters: [\n", "kubeconfig"],

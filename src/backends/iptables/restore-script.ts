@@ -50,6 +50,11 @@ export class RestoreScript {
     return this;
   }
 
+  /** The chains this script declares, in order. */
+  declaredChains(): string[] {
+    return [...this.declared];
+  }
+
   isEmpty(): boolean {
     return this.declared.length === 0 && this.rules.length === 0;
   }

@@ -18,7 +18,7 @@ export function word(w: string): string {
  * anything outside a safe printable set replaced, so no API string can break out of the quotes.
  */
 export function comment(text: string): string {
-  const clean = text.replace(/[^A-Za-z0-9 _.:/,=+\-@()]/g, "_").slice(0, 256);
+  const clean = text.replace(/[^A-Za-z0-9 _.:/,=+\-@()>]/g, "_").slice(0, 256);
   // iptables-save leaves a comment bare only when it is made of letters, digits, '_' and '-'.
   return /^[A-Za-z0-9_-]+$/.test(clean) ? clean : `"${clean}"`;
 }

@@ -1,0 +1,78 @@
+/**
+ * The iptables backend: renders a ProxyState as restore text and applies it with one
+ * `iptables-restore --noflush` per sync (nat and filter blocks, each committed atomically).
+ * What exists in the kernel is read once (at the first sync and after a failure) from
+ * iptables-save, then tracked in memory, so a sync never has to list the kernel.
+ */
+import { BackendError, type Backend, type SyncStats } from "../backend.ts";
+import type { Runner } from "../../lib/exec.ts";
+import type { IPFamily } from "../../lib/ip.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { ProxyState } from "../../model/proxy-state.ts";
+import { BUILTIN_JUMPS } from "./builtin-jumps.ts";
+import { createIptablesClient, type IptablesClient } from "./client.ts";
+import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
+import { renderFullSync, type ExistingChains } from "./render-full-sync.ts";
+import { RestoreScript } from "./restore-script.ts";
+import { parseSave, type SaveModel } from "./save-format.ts";
+
+export interface IptablesBackendOptions {
+  runner: Runner;
+  family: IPFamily;
+  masqueradeBit?: number;
+  log?: Logger;
+}
+
+const OWNED_FIXED = new Set([KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_FIREWALL]);
+
+/** What the kernel holds of ours, read from a dump. */
+export function existingFrom(dump: SaveModel): ExistingChains {
+  const chains = (t: string) => new Set(dump.get(t)?.chains.keys() ?? []);
+  const jumps = new Set<string>();
+  for (const j of BUILTIN_JUMPS) {
+    if (dump.get(j.table)?.chains.get(j.chain)?.rules.includes(j.words.join(" "))) jumps.add(j.key);
+  }
+  return { nat: chains("nat"), filter: chains("filter"), jumps };
+}
+
+async function readExisting(client: IptablesClient): Promise<ExistingChains> {
+  return existingFrom(parseSave(await client.save()));
+}
+
+export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
+  const client = createIptablesClient(opts.runner, opts.family);
+  const masqueradeBit = opts.masqueradeBit ?? 14;
+  let existing: ExistingChains | null = null;
+  return {
+    mode: "iptables",
+    async sync(state: ProxyState): Promise<SyncStats> {
+      if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
+      existing ??= await readExisting(client);
+      const render = renderFullSync(state, existing, { masqueradeBit });
+      for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
+      const text = render.filter.text() + render.nat.text();
+      try {
+        await client.restore(text);
+      } catch (e) {
+        existing = null; // the kernel's state is unknown now: read it again before the next sync
+        throw e;
+      }
+      existing = { nat: render.chains.nat, filter: render.chains.filter, jumps: new Set(BUILTIN_JUMPS.map((j) => j.key)) };
+      return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes: text.length };
+    },
+    async cleanup(): Promise<void> {
+      const dump = parseSave(await client.save());
+      const have = existingFrom(dump);
+      const scripts = { nat: new RestoreScript("nat"), filter: new RestoreScript("filter") };
+      for (const j of BUILTIN_JUMPS) if (have.jumps.has(j.key)) scripts[j.table].delete(j.chain, j.words);
+      for (const table of ["nat", "filter"] as const) {
+        for (const c of table === "nat" ? have.nat : have.filter) {
+          if (OWNED_FIXED.has(c) || isPerServiceChain(c)) scripts[table].deleteChain(c);
+        }
+      }
+      const text = [scripts.filter, scripts.nat].filter((s) => !s.isEmpty()).map((s) => s.text()).join("");
+      if (text) await client.restore(text);
+      existing = null;
+    },
+  };
+}

@@ -1,0 +1,33 @@
+/**
+ * The backend for a proxy mode, and `--cleanup` across every mode (as upstream's cleanup removes
+ * the rules of all modes, so switching modes or retiring the proxy leaves nothing behind).
+ */
+import type { Backend, ProxyMode } from "../backends/backend.ts";
+import { createIptablesBackend } from "../backends/iptables/iptables-backend.ts";
+import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
+import type { Runner } from "../lib/exec.ts";
+import type { Logger } from "../lib/log.ts";
+
+export function backendForMode(mode: ProxyMode, o: { runner: Runner; log: Logger; masqueradeBit: number }): Backend {
+  return mode === "iptables"
+    ? createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables") })
+    : createNftablesBackend({ runner: o.runner, log: o.log.with("nftables") });
+}
+
+/** Removes nftables tables and iptables/ip6tables chains of ours; resolves to the failures, [] when all went. */
+export async function cleanupAllModes(runner: Runner, log: Logger): Promise<string[]> {
+  const failures: string[] = [];
+  const attempts: [string, () => Promise<void>][] = [
+    ["nftables", () => createNftablesBackend({ runner, log }).cleanup()],
+    ["iptables", () => createIptablesBackend({ runner, family: "IPv4", log }).cleanup()],
+    ["ip6tables", () => createIptablesBackend({ runner, family: "IPv6", log }).cleanup()],
+  ];
+  for (const [what, run] of attempts) {
+    try {
+      await run();
+    } catch (e) {
+      failures.push(`${what}: ${(e as Error).message}`);
+    }
+  }
+  return failures;
+}
