@@ -80,3 +80,60 @@ describe.skipIf(!canRun)("iptables fake vs the kernel", () => {
     expect((await client.save("nat")).replace(/^#.*\n/gm, "")).toBe(before.replace(/^#.*\n/gm, ""));
   });
 });
+
+let nsCount = 0;
+
+describe.skipIf(!canRun)("iptables renders load into the kernel exactly as the fake has them", () => {
+  const rich = (family: "IPv4" | "IPv6", detector: import("../../src/model/proxy-state.ts").LocalDetector): import("../../src/model/proxy-state.ts").ProxyState => {
+    const v4 = family === "IPv4";
+    const a = (v4s: string, v6s: string) => (v4 ? v4s : v6s);
+    return {
+      family,
+      node: { nodeIP: a("10.0.0.10", "fd00:10::10"), nodePorts: { matchAll: false, cidrs: [a("10.0.0.10/32", "fd00:10::10/128")] }, masqueradeAll: false, localDetector: detector },
+      servicePorts: [
+        {
+          id: "demo/web:http/TCP", namespace: "demo", name: "web", portName: "http", protocol: "TCP", clusterIP: a("10.96.0.10", "fd00:10:96::a"), port: 80,
+          endpoints: [{ ip: a("10.244.1.10", "fd00:10:244:1::a"), port: 8080 }, { ip: a("10.244.1.11", "fd00:10:244:1::b"), port: 8080 }],
+          nodePort: 30080, externalIPs: [a("192.0.2.10", "fd00:192::10")], loadBalancerIPs: [a("198.51.100.10", "fd00:198::10")],
+          loadBalancerSourceRanges: [a("10.0.0.0/24", "fd00:10::/64")], externalTrafficPolicy: "Cluster",
+        },
+        {
+          id: "demo/empty:/UDP", namespace: "demo", name: "empty", portName: "", protocol: "UDP", clusterIP: a("10.96.0.20", "fd00:10:96::14"), port: 53,
+          endpoints: [], nodePort: 30053, externalIPs: [a("192.0.2.20", "fd00:192::20")],
+        },
+        {
+          id: "demo/sctp:s/SCTP", namespace: "demo", name: "sctp", portName: "s", protocol: "SCTP", clusterIP: a("10.96.0.30", "fd00:10:96::1e"), port: 9000,
+          endpoints: [{ ip: a("10.244.1.12", "fd00:10:244:1::c"), port: 9000 }],
+        },
+      ],
+    };
+  };
+
+  test.each([
+    ["IPv4", { kind: "cidr", cidr: "10.244.0.0/16" }],
+    ["IPv4", { kind: "interface", name: "cbr0" }],
+    ["IPv4", { kind: "interface-prefix", prefix: "veth" }],
+    ["IPv6", { kind: "cidr", cidr: "fd00:10:244::/48" }],
+  ] as const)("%s with detector %o", async (family, detector) => {
+    const { iptablesFakeRunner } = await import("../../src/backends/iptables/fake-runner.ts");
+    const { createIptablesBackend } = await import("../../src/backends/iptables/iptables-backend.ts");
+    const fakeRunner = iptablesFakeRunner();
+    const state = rich(family, detector);
+    await createIptablesBackend({ runner: fakeRunner, family }).sync(state);
+    // A namespace of its own: the kernel must start as empty as the fake.
+    const own = `${ns}-${++nsCount}`;
+    await realRunner(["ip", "netns", "add", own]);
+    try {
+      const kernelRunner = inNetns(realRunner, own);
+      const kernel = createIptablesBackend({ runner: kernelRunner, family });
+      await kernel.sync(state);
+      const dump = parseSave(await createIptablesClient(kernelRunner, family).save());
+      for (const table of ["nat", "filter"]) expect(printTable(table, dump.get(table)!)).toBe(printTable(table, fakeRunner.fake.tables.get(table)!));
+      await kernel.cleanup();
+      const after = parseSave(await createIptablesClient(kernelRunner, family).save());
+      for (const table of ["nat", "filter"]) expect([...after.get(table)!.chains.keys()].filter((c) => c.startsWith("KUBE-"))).toEqual([]);
+    } finally {
+      await realRunner(["ip", "netns", "del", own]);
+    }
+  });
+});

@@ -1,16 +1,19 @@
 /**
  * Renders a ProxyState as iptables-restore input for a full sync, in upstream's layout
- * (upstream.md section 1.3): nat KUBE-SERVICES -> KUBE-SVC-* -> KUBE-SEP-* (random choice by a
- * statistic probability cascade, hairpin mark, DNAT), filter KUBE-SERVICES rejecting ServicePorts
- * without endpoints, KUBE-MARK-MASQ / KUBE-POSTROUTING masquerading and KUBE-FORWARD. Every
+ * (upstream.md section 1.3): the fixed chains (KUBE-MARK-MASQ / KUBE-POSTROUTING masquerading,
+ * KUBE-FORWARD, the NodePort dispatch last in KUBE-SERVICES), every ServicePort's rules
+ * (render-service-port.ts) and the jumps from built-in chains where missing. Every
  * owned chain is re-declared (so flushed and rewritten); per-service chains that exist but are no
  * longer wanted are deleted in the same commit. Pure.
  */
-import type { ProxyState, ServicePortState } from "../../model/proxy-state.ts";
+import { parseCIDR } from "../../lib/cidr.ts";
+import { DEFAULT_NODE_FACTS, type ProxyState } from "../../model/proxy-state.ts";
+import { planServicePort } from "./render-service-port.ts";
+import { word } from "./tokens.ts";
 import { BUILTIN_JUMPS, type BuiltinJump } from "./builtin-jumps.ts";
-import { endpointChain, isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES, serviceChain, servicePortName } from "./names.ts";
+import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { RestoreScript } from "./restore-script.ts";
-import { commentWords, destinationWords, hostCIDR, hostPort, markWords, probability, PROTO, rejectWords } from "./rule-words.ts";
+import { commentWords, markWords } from "./rule-words.ts";
 
 export interface IptablesRenderOptions {
   masqueradeBit: number;
@@ -38,40 +41,6 @@ export interface IptablesRender {
 const FIXED_NAT = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
 const FIXED_FILTER = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL];
 
-/** One ServicePort's chains and rules, computed whole before anything is added (a bad value throws first). */
-function renderServicePort(sp: ServicePortState, nat: RestoreScript, filter: RestoreScript, family: ProxyState["family"]): void {
-  const spn = servicePortName(sp);
-  if (sp.endpoints.length === 0) {
-    filter.append(KUBE_SERVICES, [...destinationWords(sp.clusterIP, sp.protocol, sp.port, `${spn} has no endpoints`), ...rejectWords(family)]);
-    return;
-  }
-  const svc = serviceChain(sp);
-  const proto = PROTO[sp.protocol];
-  const dispatch = [...destinationWords(sp.clusterIP, sp.protocol, sp.port, `${spn} cluster IP`), "-j", svc];
-  const n = sp.endpoints.length;
-  const picks: string[][] = [];
-  const seps: { chain: string; rules: string[][] }[] = [];
-  sp.endpoints.forEach((ep, i) => {
-    const sep = endpointChain(sp, ep);
-    const target = hostPort(ep.ip, ep.port);
-    const pick = i < n - 1 ? ["-m", "statistic", "--mode", "random", "--probability", probability(1 / (n - i))] : [];
-    picks.push([...commentWords(`${spn} -> ${target}`), ...pick, "-j", sep]);
-    seps.push({
-      chain: sep,
-      rules: [
-        ["-s", hostCIDR(ep.ip), ...commentWords(spn), "-j", KUBE_MARK_MASQ],
-        ["-p", proto, ...commentWords(spn), "-m", proto, "-j", "DNAT", "--to-destination", target],
-      ],
-    });
-  });
-  nat.chain(svc).append(KUBE_SERVICES, dispatch);
-  for (const p of picks) nat.append(svc, p);
-  for (const sep of seps) {
-    nat.chain(sep.chain);
-    for (const r of sep.rules) nat.append(sep.chain, r);
-  }
-}
-
 function addJump(j: BuiltinJump, nat: RestoreScript, filter: RestoreScript): void {
   (j.table === "nat" ? nat : filter).insert(j.chain, j.words);
 }
@@ -81,6 +50,7 @@ export function renderFullSync(state: ProxyState, existing: ExistingChains, opts
   const filter = new RestoreScript("filter");
   FIXED_NAT.forEach((c) => nat.chain(c));
   FIXED_FILTER.forEach((c) => filter.chain(c));
+  const node = state.node ?? DEFAULT_NODE_FACTS;
   const mark = markWords(opts.masqueradeBit);
   const bit = mark.split("/")[0]!;
   nat.append(KUBE_MARK_MASQ, ["-j", "MARK", "--set-xmark", mark])
@@ -95,13 +65,22 @@ export function renderFullSync(state: ProxyState, existing: ExistingChains, opts
   const skipped: string[] = [];
   for (const sp of state.servicePorts) {
     try {
-      renderServicePort(sp, nat, filter, state.family);
+      const plan = planServicePort(sp, state.family, node);
+      for (const c of plan.chains) nat.chain(c);
+      for (const r of plan.rules) (r.table === "nat" ? nat : filter).append(r.chain, r.words);
       endpoints += sp.endpoints.length;
     } catch (e) {
       // The model hands over parsed values only, so this is a bug; one bad ServicePort must not
       // take the others down, and nothing of it was added (renderServicePort computes first).
       skipped.push(`${sp.id}: ${(e as Error).message}`);
     }
+  }
+  // NodePorts last in KUBE-SERVICES: on every local address, or on the addresses --nodeport-addresses selects.
+  const nodePortsComment = commentWords("kubernetes service nodeports; NOTE: this must be the last rule in this chain");
+  if (node.nodePorts.matchAll) {
+    nat.append(KUBE_SERVICES, ["!", "-d", state.family === "IPv4" ? "127.0.0.0/8" : "::1/128", ...nodePortsComment, "-m", "addrtype", "--dst-type", "LOCAL", "-j", KUBE_NODEPORTS]);
+  } else {
+    for (const cidr of node.nodePorts.cidrs) nat.append(KUBE_SERVICES, ["-d", word(parseCIDR(cidr)!.text), ...nodePortsComment, "-j", KUBE_NODEPORTS]);
   }
   for (const j of BUILTIN_JUMPS) if (!existing.jumps.has(j.key)) addJump(j, nat, filter);
 
