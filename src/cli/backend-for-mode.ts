@@ -31,3 +31,24 @@ export async function cleanupAllModes(runner: Runner, log: Logger): Promise<stri
   }
   return failures;
 }
+
+/**
+ * On start, best-effort removal of the other mode's leftovers (as upstream does), so a node
+ * switched between modes never keeps two sets of rules. Failures are logged, not fatal.
+ */
+export async function cleanupOtherModes(mode: ProxyMode, runner: Runner, log: Logger): Promise<void> {
+  const attempts: [string, () => Promise<void>][] =
+    mode === "nftables"
+      ? [
+          ["iptables", () => createIptablesBackend({ runner, family: "IPv4", log }).cleanup()],
+          ["ip6tables", () => createIptablesBackend({ runner, family: "IPv6", log }).cleanup()],
+        ]
+      : [["nftables", () => createNftablesBackend({ runner, log }).cleanup()]];
+  for (const [what, run] of attempts) {
+    try {
+      await run();
+    } catch (e) {
+      log.warn("Could not remove the other proxy mode's leftover rules", { mode: what, err: e });
+    }
+  }
+}

@@ -13,7 +13,7 @@ import { serveStatus, type StatusServer } from "../status/serve.ts";
 import { BoundedFrequencyRunner } from "../sync/bounded-frequency-runner.ts";
 import { realClock } from "../sync/clock.ts";
 import { Proxier } from "../sync/proxier.ts";
-import { backendForMode, cleanupAllModes } from "./backend-for-mode.ts";
+import { backendForMode, cleanupAllModes, cleanupOtherModes } from "./backend-for-mode.ts";
 import type { Config } from "./config.ts";
 import { connect } from "./connect.ts";
 import { startProxyInformers } from "./proxy-informers.ts";
@@ -61,6 +61,7 @@ export async function runProxy(config: Config): Promise<number> {
   }
 
   const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
+  await cleanupOtherModes(config.mode, runner, log);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit });
   const metrics = createProxyMetrics();
   let syncRunner: BoundedFrequencyRunner | undefined;

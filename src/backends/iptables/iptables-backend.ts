@@ -47,7 +47,10 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
     mode: "iptables",
     async sync(state: ProxyState): Promise<SyncStats> {
       if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
-      existing ??= await readExisting(client);
+      if (existing === null) {
+        existing = await readExisting(client);
+        opts.log?.info("Using iptables", { family: opts.family, variant: await client.variant().catch(() => "unknown") });
+      }
       const render = renderFullSync(state, existing, { masqueradeBit });
       for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
       const text = render.filter.text() + render.nat.text();

@@ -1,0 +1,93 @@
+/**
+ * Switching a running node from nftables mode to iptables mode and back: each start removes the
+ * other mode's rules (no leftovers), the Service keeps working, and an established TCP connection
+ * through the ClusterIP keeps flowing across both switches (its translation lives in conntrack).
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ProxyMode } from "../../src/backends/backend.ts";
+import { realRunner } from "../../src/lib/exec.ts";
+import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
+import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
+import type { BackgroundChild } from "../../src/sandbox/lab/background-child.ts";
+import { createLab } from "../../src/sandbox/lab/create-lab.ts";
+import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
+import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
+import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
+import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { ensureBinary } from "../support/binary.ts";
+
+const HOLD = resolve(import.meta.dir, "../support/tcp-hold.ts");
+const PORTS: ServicePortSpec[] = [{ name: "hold", protocol: "TCP", port: 7000, targetPort: 7000 }];
+let server: SandboxApiServer;
+let lab: Lab;
+let proxy: ProxyProcess | undefined;
+let client: BackgroundChild;
+let binary: string;
+const dir = mkdtempSync(join(tmpdir(), "kpb-switch-"));
+
+const pongs = () => Number(/pongs (\d+)\s*$/.exec(client.stdout())?.[1] ?? 0);
+
+async function startProxy(mode: ProxyMode): Promise<void> {
+  await proxy?.stop();
+  proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: [`--proxy-mode=${mode}`, "--min-sync-period=100ms"] });
+  await proxy.waitHealthy(20_000);
+  await proxy.waitSyncedAfter(0, 20_000);
+}
+
+async function rulesOnlyOf(mode: ProxyMode): Promise<void> {
+  await waitForNodeRules(lab, `the ${mode} rules`, (t) => t.includes(DNS_CLUSTER_IP), 10_000, mode);
+  const nft = (await lab.exec(lab.node.ns, ["nft", "list", "ruleset"])).stdout;
+  const ipt = (await lab.exec(lab.node.ns, ["iptables-save"])).stdout;
+  if (mode === "iptables") expect(nft).not.toContain("kube-proxy");
+  else expect(ipt).not.toContain("KUBE-");
+}
+
+async function stillFlowing(): Promise<void> {
+  const before = pongs();
+  const deadline = Date.now() + 5000;
+  while (pongs() < before + 5 && Date.now() < deadline) await Bun.sleep(50);
+  expect(pongs()).toBeGreaterThanOrEqual(before + 5);
+  expect(client.stdout()).not.toContain("failed");
+}
+
+beforeAll(async () => {
+  binary = await ensureBinary();
+  server = await startSandboxApiServer({});
+  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
+  lab = await createLab({ runner: realRunner, pods: 1, command: [binary] });
+  const pod = lab.pods[0]!;
+  await lab.spawn(pod.ns, [process.execPath, HOLD, "server", "7000"]).waitForLine(/ready/, 10_000);
+  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+  server.apply("services", clusterIPService("demo", "hold", DNS_CLUSTER_IP, PORTS));
+  server.apply("endpointslices", endpointSlice("demo", "hold", [{ name: pod.name, ip: pod.ip, nodeName: NODE_NAME }], PORTS));
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await lab?.destroy();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test("nftables -> iptables -> nftables: no leftovers, and an established connection keeps flowing", async () => {
+  await startProxy("nftables");
+  await rulesOnlyOf("nftables");
+  client = lab.spawn(lab.client.ns, [process.execPath, HOLD, "client", DNS_CLUSTER_IP, "7000"]);
+  await client.waitForLine(/pongs 3/, 10_000);
+
+  await startProxy("iptables");
+  await rulesOnlyOf("iptables");
+  await stillFlowing();
+
+  await startProxy("nftables");
+  await rulesOnlyOf("nftables");
+  await stillFlowing();
+
+  const fresh = lab.spawn(lab.client.ns, [process.execPath, HOLD, "client", DNS_CLUSTER_IP, "7000"]);
+  await fresh.waitForLine(/pongs 1/, 5000);
+  await fresh.stop();
+}, 90_000);
