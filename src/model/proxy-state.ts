@@ -1,6 +1,7 @@
 /**
  * The proxy's pure model of what the rules must say: the contract between model/ (which builds it
- * from API objects) and backends/ (which render it). Addresses are canonical text from lib/ip.
+ * from API objects) and backends/ (which render it). Addresses and CIDRs are canonical text from
+ * lib/ip and lib/cidr, already filtered to the state's family.
  */
 import type { IPFamily } from "../lib/ip.ts";
 import type { Protocol } from "../kube/schemas/service.ts";
@@ -13,7 +14,8 @@ export interface EndpointTarget {
 
 /**
  * One (service, port name, protocol) of one family: upstream's ServicePort. `id` is
- * `namespace/name:portName/protocol` (portName may be empty), unique and stable.
+ * `namespace/name:portName/protocol` (portName may be empty), unique and stable. The fields
+ * after `port` are optional so that hand-built states in tests stay short; absent means none.
  */
 export interface ServicePortState {
   id: string;
@@ -25,10 +27,59 @@ export interface ServicePortState {
   port: number;
   /** Usable endpoints, sorted by "ip:port" (upstream's order); empty means reject. */
   endpoints: EndpointTarget[];
+  /** spec.ports[].nodePort when non-zero. */
+  nodePort?: number | null;
+  /** spec.externalIPs of this family, canonical, sorted, without duplicates. */
+  externalIPs?: string[];
+  /** status.loadBalancer.ingress[].ip of this family whose ipMode is not Proxy; sorted, unique. */
+  loadBalancerIPs?: string[];
+  /** spec.loadBalancerSourceRanges of this family, trimmed and canonical (`addr/len`); sorted, unique. */
+  loadBalancerSourceRanges?: string[];
+  /** spec.externalTrafficPolicy (default Cluster). */
+  externalTrafficPolicy?: "Cluster" | "Local";
 }
 
-/** Everything one family's backend needs for a full sync, sorted by ServicePort id. */
+/** How traffic from this node's pods is told apart from everything else (upstream's local-traffic detector). */
+export type LocalDetector =
+  | { kind: "none" }
+  /** Source address inside `cidr` (ClusterCIDR and NodeCIDR modes). */
+  | { kind: "cidr"; cidr: string }
+  /** Input interface named `name` (BridgeInterface mode). */
+  | { kind: "interface"; name: string }
+  /** Input interface whose name starts with `prefix` (InterfaceNamePrefix mode). */
+  | { kind: "interface-prefix"; prefix: string };
+
+/** Node-wide facts of one family: configuration resolved against this node's Node object. */
+export interface NodeFacts {
+  /** This node's InternalIP of the family, or null when unknown. */
+  nodeIP: string | null;
+  /**
+   * Which local addresses accept NodePorts: all of them (`matchAll`; loopback never), or those
+   * inside `cidrs` (canonical, this family, loopback ranges removed; may be empty = none).
+   */
+  nodePorts: { matchAll: boolean; cidrs: string[] };
+  /** --masquerade-all: every packet to a ClusterIP is masqueraded. */
+  masqueradeAll: boolean;
+  localDetector: LocalDetector;
+}
+
+/** The facts when nothing is configured and nothing is known: NodePorts nowhere, no detector. */
+export const DEFAULT_NODE_FACTS: NodeFacts = {
+  nodeIP: null,
+  nodePorts: { matchAll: false, cidrs: [] },
+  masqueradeAll: false,
+  localDetector: { kind: "none" },
+};
+
+/** Everything one family's backend needs for a sync, ServicePorts sorted by id. */
 export interface ProxyState {
   family: IPFamily;
+  /** Absent: DEFAULT_NODE_FACTS. */
+  node?: NodeFacts;
   servicePorts: ServicePortState[];
+}
+
+/** The `namespace/name` key of the Service a ServicePort belongs to. */
+export function serviceKeyOf(sp: Pick<ServicePortState, "namespace" | "name">): string {
+  return `${sp.namespace}/${sp.name}`;
 }
