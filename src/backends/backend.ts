@@ -27,12 +27,19 @@ export interface SyncStats {
   endpoints: number;
   /** Bytes of rule text sent to the kernel. */
   scriptBytes: number;
+  /** True when the whole table was rewritten, false for a partial sync. */
+  full?: boolean;
 }
 
 export interface Backend {
   readonly mode: ProxyMode;
-  /** Makes the kernel's rules equal `state` in one atomic transaction; throws BackendError("apply") and changes nothing on failure. */
-  sync(state: ProxyState): Promise<SyncStats>;
+  /**
+   * Makes the kernel's rules equal `state` in one atomic transaction; throws BackendError("apply")
+   * and changes nothing on failure. `changed` (Service keys `namespace/name`) allows a partial
+   * sync that touches only those Services; null or absent asks for a full sync. A backend may
+   * always choose a full sync (first sync, after a failure, when node-wide settings changed).
+   */
+  sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats>;
   /** Removes everything this backend owns (`--cleanup`); throws BackendError on failure. */
   cleanup(): Promise<void>;
 }

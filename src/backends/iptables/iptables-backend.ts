@@ -12,7 +12,7 @@ import type { ProxyState } from "../../model/proxy-state.ts";
 import { BUILTIN_JUMPS } from "./builtin-jumps.ts";
 import { createIptablesClient, type IptablesClient } from "./client.ts";
 import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
-import { renderFullSync, type ExistingChains } from "./render-full-sync.ts";
+import { renderSync, type ExistingChains } from "./render-sync.ts";
 import { RestoreScript } from "./restore-script.ts";
 import { parseSave, type SaveModel } from "./save-format.ts";
 
@@ -21,7 +21,12 @@ export interface IptablesBackendOptions {
   family: IPFamily;
   masqueradeBit?: number;
   log?: Logger;
+  /** Clock for the hourly full sync; Date.now by default. */
+  now?: () => number;
 }
+
+/** Upstream rewrites everything at least hourly, repairing anything a partial sync could not see. */
+const FULL_SYNC_INTERVAL_MS = 3_600_000;
 
 const OWNED_FIXED = new Set([KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_FIREWALL]);
 
@@ -32,7 +37,7 @@ export function existingFrom(dump: SaveModel): ExistingChains {
   for (const j of BUILTIN_JUMPS) {
     if (dump.get(j.table)?.chains.get(j.chain)?.rules.includes(j.words.join(" "))) jumps.add(j.key);
   }
-  return { nat: chains("nat"), filter: chains("filter"), jumps };
+  return { nat: chains("nat"), filter: chains("filter"), jumps, owned: new Map() };
 }
 
 async function readExisting(client: IptablesClient): Promise<ExistingChains> {
@@ -42,26 +47,34 @@ async function readExisting(client: IptablesClient): Promise<ExistingChains> {
 export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
   const client = createIptablesClient(opts.runner, opts.family);
   const masqueradeBit = opts.masqueradeBit ?? 14;
+  const now = opts.now ?? Date.now;
   let existing: ExistingChains | null = null;
+  /** Node-wide facts of the last applied sync: when they change, every Service's rules may change. */
+  let appliedNode = "";
+  let lastFullAt = -Infinity;
   return {
     mode: "iptables",
-    async sync(state: ProxyState): Promise<SyncStats> {
+    async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
       if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
       if (existing === null) {
         existing = await readExisting(client);
         opts.log?.info("Using iptables", { family: opts.family, variant: await client.variant().catch(() => "unknown") });
       }
-      const render = renderFullSync(state, existing, { masqueradeBit });
+      const node = JSON.stringify(state.node ?? null);
+      const full = changed == null || existing.owned.size === 0 || node !== appliedNode || now() - lastFullAt >= FULL_SYNC_INTERVAL_MS;
+      const render = renderSync(state, existing, { masqueradeBit }, full ? null : changed);
       for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
       const text = render.filter.text() + render.nat.text();
       try {
         await client.restore(text);
       } catch (e) {
-        existing = null; // the kernel's state is unknown now: read it again before the next sync
+        existing = null; // the kernel's state is unknown now: read it again, and sync in full
         throw e;
       }
-      existing = { nat: render.chains.nat, filter: render.chains.filter, jumps: new Set(BUILTIN_JUMPS.map((j) => j.key)) };
-      return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes: text.length };
+      existing = render.after;
+      appliedNode = node;
+      if (full) lastFullAt = now();
+      return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes: text.length, full };
     },
     async cleanup(): Promise<void> {
       const dump = parseSave(await client.save());

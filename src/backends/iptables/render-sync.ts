@@ -1,13 +1,16 @@
 /**
- * Renders a ProxyState as iptables-restore input for a full sync, in upstream's layout
+ * Renders a ProxyState as iptables-restore input, in upstream's layout
  * (upstream.md section 1.3): the fixed chains (KUBE-MARK-MASQ / KUBE-POSTROUTING masquerading,
  * KUBE-FORWARD, the NodePort dispatch last in KUBE-SERVICES), every ServicePort's rules
- * (render-service-port.ts) and the jumps from built-in chains where missing. Every
- * owned chain is re-declared (so flushed and rewritten); per-service chains that exist but are no
- * longer wanted are deleted in the same commit. Pure.
+ * (render-service-port.ts) and the jumps from built-in chains where missing. A full sync
+ * re-declares (so flushes and rewrites) every owned chain and deletes every per-service chain
+ * the kernel has that is no longer wanted. A partial sync rewrites the fixed chains (they hold
+ * every Service's dispatch rules, as upstream's do) but only the per-service chains of the
+ * changed Services, deleting the ones those Services no longer need; the other Services' chains
+ * are left as they are. Pure.
  */
 import { parseCIDR } from "../../lib/cidr.ts";
-import { DEFAULT_NODE_FACTS, type ProxyState } from "../../model/proxy-state.ts";
+import { DEFAULT_NODE_FACTS, serviceKeyOf, type ProxyState } from "../../model/proxy-state.ts";
 import { planServicePort } from "./render-service-port.ts";
 import { word } from "./tokens.ts";
 import { BUILTIN_JUMPS, type BuiltinJump } from "./builtin-jumps.ts";
@@ -25,13 +28,17 @@ export interface ExistingChains {
   filter: ReadonlySet<string>;
   /** Jump rules already present in built-in chains (by `BuiltinJump.key`). */
   jumps: ReadonlySet<string>;
+  /** The per-service nat chains of each Service (`namespace/name`), as last applied; empty after reading a dump. */
+  owned: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
 export interface IptablesRender {
   nat: RestoreScript;
   filter: RestoreScript;
-  /** Chains that exist after this render is applied, per table. */
-  chains: { nat: Set<string>; filter: Set<string> };
+  /** What exists once this render is applied. */
+  after: ExistingChains;
+  /** False for a partial sync. */
+  full: boolean;
   servicePorts: number;
   endpoints: number;
   /** ServicePorts left out, with why. */
@@ -45,7 +52,11 @@ function addJump(j: BuiltinJump, nat: RestoreScript, filter: RestoreScript): voi
   (j.table === "nat" ? nat : filter).insert(j.chain, j.words);
 }
 
-export function renderFullSync(state: ProxyState, existing: ExistingChains, opts: IptablesRenderOptions): IptablesRender {
+/**
+ * Renders a sync. `changed` (Service keys) makes it partial; null makes it full. The caller
+ * decides when a partial sync is allowed (the kernel's state known, node-wide facts unchanged).
+ */
+export function renderSync(state: ProxyState, existing: ExistingChains, opts: IptablesRenderOptions, changed: ReadonlySet<string> | null = null): IptablesRender {
   const nat = new RestoreScript("nat");
   const filter = new RestoreScript("filter");
   FIXED_NAT.forEach((c) => nat.chain(c));
@@ -63,11 +74,22 @@ export function renderFullSync(state: ProxyState, existing: ExistingChains, opts
 
   let endpoints = 0;
   const skipped: string[] = [];
+  const owned = new Map<string, Set<string>>();
+  const fixed = new Set([...FIXED_NAT.map((c) => `nat ${c}`), ...FIXED_FILTER.map((c) => `filter ${c}`)]);
   for (const sp of state.servicePorts) {
+    const key = serviceKeyOf(sp);
+    const rewrite = changed === null || changed.has(key);
     try {
       const plan = planServicePort(sp, state.family, node);
-      for (const c of plan.chains) nat.chain(c);
-      for (const r of plan.rules) (r.table === "nat" ? nat : filter).append(r.chain, r.words);
+      const mine = owned.get(key) ?? new Set<string>();
+      owned.set(key, mine);
+      for (const c of plan.chains) {
+        mine.add(c);
+        if (rewrite) nat.chain(c);
+      }
+      // An unchanged Service's own chains are not re-declared, so they keep their rules; only its
+      // lines in the fixed chains (which every sync flushes) are written again.
+      for (const r of plan.rules) if (rewrite || fixed.has(`${r.table} ${r.chain}`)) (r.table === "nat" ? nat : filter).append(r.chain, r.words);
       endpoints += sp.endpoints.length;
     } catch (e) {
       // The model hands over parsed values only, so this is a bug; one bad ServicePort must not
@@ -84,9 +106,14 @@ export function renderFullSync(state: ProxyState, existing: ExistingChains, opts
   }
   for (const j of BUILTIN_JUMPS) if (!existing.jumps.has(j.key)) addJump(j, nat, filter);
 
-  const wantNat = new Set(nat.declaredChains());
-  for (const c of existing.nat) if (isPerServiceChain(c) && !wantNat.has(c)) nat.deleteChain(c);
-  const wantFilter = new Set(filter.declaredChains());
-  for (const c of existing.filter) if (isPerServiceChain(c) && !wantFilter.has(c)) filter.deleteChain(c);
-  return { nat, filter, chains: { nat: wantNat, filter: wantFilter }, servicePorts: state.servicePorts.length, endpoints, skipped };
+  const wantNat = new Set([...FIXED_NAT, ...[...owned.values()].flatMap((s) => [...s])]);
+  const wantFilter = new Set(FIXED_FILTER);
+  if (changed === null) {
+    for (const c of existing.nat) if (isPerServiceChain(c) && !wantNat.has(c)) nat.deleteChain(c);
+    for (const c of existing.filter) if (isPerServiceChain(c) && !wantFilter.has(c)) filter.deleteChain(c);
+  } else {
+    for (const key of changed) for (const c of existing.owned.get(key) ?? []) if (!wantNat.has(c)) nat.deleteChain(c);
+  }
+  const after: ExistingChains = { nat: wantNat, filter: wantFilter, jumps: new Set(BUILTIN_JUMPS.map((j) => j.key)), owned };
+  return { nat, filter, after, full: changed === null, servicePorts: state.servicePorts.length, endpoints, skipped };
 }
