@@ -22,18 +22,49 @@ export interface IptablesClient {
 /** Seconds to wait for the xtables lock, as upstream's `-w`. */
 const LOCK_WAIT_SECONDS = "5";
 
-export function createIptablesClient(runner: Runner, family: IPFamily): IptablesClient {
+/** How a restore waits out another program holding the xtables lock (legacy iptables). */
+export interface LockRetry {
+  /** Further attempts after the first; default 3. */
+  attempts?: number;
+  /** Base pause between attempts, jittered by up to 100%; default 200 ms. */
+  pauseMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  /** Told how long a restore spent waiting for the lock (pauses between attempts), for a metric. */
+  onLockWait?: (ms: number) => void;
+}
+
+/** iptables exits 4 (resource problem) when it could not get the xtables lock within -w. */
+const isLockFailure = (exitCode: number, stderr: string) => exitCode === 4 && /xtables lock|holding the lock|Resource temporarily unavailable/i.test(stderr);
+
+export function createIptablesClient(runner: Runner, family: IPFamily, retry: LockRetry = {}): IptablesClient {
   const bin = family === "IPv4" ? "iptables" : "ip6tables";
+  const attempts = retry.attempts ?? 3;
+  const sleep = retry.sleep ?? ((ms: number) => Bun.sleep(ms));
+  const random = retry.random ?? Math.random;
   return {
     family,
     async restore(text) {
-      let r;
-      try {
-        r = await runner([`${bin}-restore`, "--noflush", "-w", LOCK_WAIT_SECONDS], text);
-      } catch (e) {
-        throw new BackendError("apply", `${bin}-restore could not be started: ${(e as Error).message}`);
+      let waited = 0;
+      for (let attempt = 0; ; attempt++) {
+        let r;
+        try {
+          r = await runner([`${bin}-restore`, "--noflush", "-w", LOCK_WAIT_SECONDS], text);
+        } catch (e) {
+          throw new BackendError("apply", `${bin}-restore could not be started: ${(e as Error).message}`);
+        }
+        if (r.exitCode === 0) {
+          if (waited > 0) retry.onLockWait?.(waited);
+          return;
+        }
+        if (!isLockFailure(r.exitCode, r.stderr) || attempt >= attempts) {
+          if (waited > 0) retry.onLockWait?.(waited);
+          throw new BackendError("apply", `${bin}-restore failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
+        }
+        const pause = Math.round((retry.pauseMs ?? 200) * (1 + random()));
+        waited += pause;
+        await sleep(pause);
       }
-      if (r.exitCode !== 0) throw new BackendError("apply", `${bin}-restore failed (exit ${r.exitCode}): ${r.stderr.trim()}`);
     },
     async save(table) {
       const r = await runner([`${bin}-save`, ...(table ? ["-t", table] : [])]);
