@@ -4,14 +4,30 @@
  */
 import type { Backend, ProxyMode } from "../backends/backend.ts";
 import { createIptablesBackend } from "../backends/iptables/iptables-backend.ts";
+import { createDualStackBackend } from "../backends/dual-stack.ts";
 import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
 import type { Runner } from "../lib/exec.ts";
 import type { Logger } from "../lib/log.ts";
 
+/**
+ * The NodeFacts settings for a mode: upstream's default --nodeport-addresses is `primary` in
+ * nftables mode and every local address in iptables mode.
+ */
+export function nodeFactsConfigFor<T extends { mode: ProxyMode; nodePortAddresses: string[] }>(config: T): T {
+  if (config.mode !== "iptables" || config.nodePortAddresses.length > 0) return config;
+  return { ...config, nodePortAddresses: ["all"] };
+}
+
 export function backendForMode(mode: ProxyMode, o: { runner: Runner; log: Logger; masqueradeBit: number }): Backend {
   return mode === "iptables"
-    ? createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables") })
-    : createNftablesBackend({ runner: o.runner, log: o.log.with("nftables") });
+    ? createDualStackBackend({
+        IPv4: createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables") }),
+        IPv6: createIptablesBackend({ runner: o.runner, family: "IPv6", masqueradeBit: o.masqueradeBit, log: o.log.with("ip6tables") }),
+      })
+    : createDualStackBackend({
+        IPv4: createNftablesBackend({ runner: o.runner, masqueradeBit: o.masqueradeBit, log: o.log.with("nftables") }),
+        IPv6: createNftablesBackend({ runner: o.runner, masqueradeBit: o.masqueradeBit, log: o.log.with("nftables") }),
+      });
 }
 
 /** Removes nftables tables and iptables/ip6tables chains of ours; resolves to the failures, [] when all went. */

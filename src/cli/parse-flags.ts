@@ -1,13 +1,15 @@
 /**
- * Turns argv into a validated Config. Flags follow Go's pflag forms (`--name value`,
- * `--name=value`, `-v 2`, `-v=2`); any unknown flag or bad value is a FlagError that names the
- * flag and the value, and main exits 2 on it, as upstream does.
+ * Turns argv into a validated Config (flags over upstream's defaults; the `--config` file is
+ * merged afterwards by resolve-config.ts). Flags follow Go's pflag forms (`--name value`,
+ * `--name=value`, `-v 2`, `-v=2`, booleans as `--flag` or `--flag=false`); any unknown flag or bad
+ * value is a FlagError that names the flag and the value, and main exits 2 on it, as upstream does.
  */
 import { hostname } from "node:os";
 import * as v from "valibot";
-import type { BindAddress } from "./bind-address.ts";
-import type { Config } from "./config.ts";
+import { parseIP } from "../lib/ip.ts";
+import { defaultConfig, type Config } from "./config.ts";
 import { FLAGS, type FlagSpec } from "./flag-table.ts";
+import { goBool } from "./value-schemas.ts";
 
 export class FlagError extends Error {
   readonly kind = "flag";
@@ -23,6 +25,8 @@ export interface ParsedFlags {
   version: boolean;
   /** Flags the user set explicitly, by name. */
   set: Set<string>;
+  /** Things to tell the operator once logging is up (deprecated flags). */
+  warnings: string[];
 }
 
 const BY_NAME = new Map(FLAGS.map((f) => [f.name, f]));
@@ -50,53 +54,52 @@ export function splitFlags(argv: readonly string[]): Map<string, string> {
   return raw;
 }
 
-function value<T>(spec: FlagSpec, text: string): T {
+function flagValue(spec: FlagSpec, text: string): unknown {
+  const bad = (why: string) => new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: ${why}`);
   if (spec.boolean) {
-    if (text !== "true" && text !== "false") throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: must be true or false`);
-    return (text === "true") as T;
+    const b = goBool(text);
+    if (b === null) throw bad("must be true or false");
+    return b;
   }
   const r = v.safeParse(spec.schema, text);
-  if (!r.success) throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: ${r.issues[0].message}`);
-  return r.output as T;
+  if (!r.success) throw bad(r.issues[0].message);
+  return r.output;
 }
 
 /** Parses and validates argv; throws FlagError naming the flag and value. */
 export function parseFlags(argv: readonly string[], osHostname: () => string = hostname): ParsedFlags {
   const raw = splitFlags(argv);
-  const get = <T>(name: string): T => {
-    const spec = BY_NAME.get(name)!;
-    return value<T>(spec, raw.get(name) ?? spec.default);
-  };
-  const override = get<string>("hostname-override").trim().toLowerCase();
-  if (raw.has("hostname-override") && override === "") throw new FlagError(`invalid argument "${raw.get("hostname-override")}" for "--hostname-override" flag: empty after trimming`);
-  const legacySync = get<number | string>("iptables-sync-period");
-  const legacyMin = get<number | string>("iptables-min-sync-period");
-  const syncPeriodMs = raw.has("sync-period") || legacySync === "" ? get<number>("sync-period") : (legacySync as number);
-  const minSyncPeriodMs = raw.has("min-sync-period") || legacyMin === "" ? get<number>("min-sync-period") : (legacyMin as number);
-  if (syncPeriodMs <= 0) throw new FlagError(`invalid argument "${raw.get("sync-period") ?? raw.get("iptables-sync-period")}" for "--sync-period" flag: must be greater than 0`);
-  const config: Config = {
-    kubeconfig: get<string>("kubeconfig"),
-    master: get<string>("master"),
-    hostname: override || osHostname().trim().toLowerCase(),
-    mode: get<Config["mode"]>("proxy-mode"),
-    healthzBindAddress: get<BindAddress | null>("healthz-bind-address"),
-    metricsBindAddress: get<BindAddress | null>("metrics-bind-address"),
-    syncPeriodMs,
-    minSyncPeriodMs,
-    verbosity: get<number>("v"),
-    sandboxNetns: get<string>("sandbox-netns"),
-    cleanup: get<boolean>("cleanup"),
-    nodePortAddresses: get<string[]>("nodeport-addresses"),
-    masqueradeAll: get<boolean>("masquerade-all"),
-    masqueradeBit: get<number>("iptables-masquerade-bit"),
-    clusterCIDRs: get<string[]>("cluster-cidr"),
-    detectLocalMode: get<Config["detectLocalMode"]>("detect-local-mode"),
-    podBridgeInterface: get<string>("pod-bridge-interface"),
-    podInterfaceNamePrefix: get<string>("pod-interface-name-prefix"),
-  };
+  const config = defaultConfig(osHostname());
+  const warnings: string[] = [];
+  let help = false;
+  let version = false;
+  // Table order, not argv order: our short names win over the iptables- ones, ports over addresses.
+  for (const spec of FLAGS) {
+    const text = raw.get(spec.name);
+    if (text === undefined) continue;
+    const value = flagValue(spec, text);
+    try {
+      spec.set(config, value as never);
+    } catch (e) {
+      throw new FlagError(`invalid argument ${JSON.stringify(text)} for "--${spec.name}" flag: ${(e as Error).message}`);
+    }
+    if (spec.name === "help") help = value as boolean;
+    if (spec.name === "version") version = value as boolean;
+    if (spec.deprecated) warnings.push(`Flag --${spec.name} is deprecated: ${spec.deprecated}`);
+  }
+  applyBindAddressFamily(config, raw);
+  const syncFlag = raw.has("sync-period") ? "sync-period" : "iptables-sync-period";
+  if (config.syncPeriodMs <= 0) throw new FlagError(`invalid argument "${raw.get(syncFlag)}" for "--${syncFlag === "sync-period" ? "sync-period" : "iptables-sync-period"}" flag: must be greater than 0`);
   if (config.detectLocalMode === "BridgeInterface" && !config.podBridgeInterface) throw new FlagError(`"--detect-local-mode=BridgeInterface" needs "--pod-bridge-interface"`);
   if (config.detectLocalMode === "InterfaceNamePrefix" && !config.podInterfaceNamePrefix) throw new FlagError(`"--detect-local-mode=InterfaceNamePrefix" needs "--pod-interface-name-prefix"`);
-  return { config, help: get<boolean>("help"), version: get<boolean>("version"), set: new Set(raw.keys()) };
+  return { config, help, version, set: new Set(raw.keys()), warnings };
+}
+
+/** Upstream: with an IPv6 --bind-address, the status servers' default addresses are [::] and [::1]. */
+function applyBindAddressFamily(config: Config, raw: Map<string, string>): void {
+  if (parseIP(config.bindAddress)?.family !== "IPv6") return;
+  if (!raw.has("healthz-bind-address") && config.healthzBindAddress?.host === "0.0.0.0") config.healthzBindAddress = { ...config.healthzBindAddress, host: "::" };
+  if (!raw.has("metrics-bind-address") && config.metricsBindAddress?.host === "127.0.0.1") config.metricsBindAddress = { ...config.metricsBindAddress, host: "::1" };
 }
 
 /** The --help text, generated from the flag table so it cannot drift. */
@@ -104,9 +107,10 @@ export function helpText(commands: Record<string, { summary: string }>): string 
   const lines = ["Usage: kube-proxy [flags]", "       kube-proxy <command> [flags]", "", "Flags:"];
   for (const f of FLAGS.filter((f) => !f.hidden)) {
     const def = f.boolean || f.default === "" ? "" : ` (default ${JSON.stringify(f.default)})`;
-    lines.push(`  --${f.name}${f.boolean ? "" : " value"}`.padEnd(34) + f.help + def);
+    const dep = f.deprecated ? ` (DEPRECATED: ${f.deprecated})` : "";
+    lines.push(`  --${f.name}${f.boolean ? "" : " value"}`.padEnd(40) + f.help + def + dep);
   }
   lines.push("", "Commands:");
-  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name}`.padEnd(34) + c.summary);
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name}`.padEnd(40) + c.summary);
   return lines.join("\n") + "\n";
 }

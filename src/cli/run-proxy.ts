@@ -3,33 +3,40 @@
  * starts informers, the sync runner and status servers, and on SIGINT/SIGTERM stops them in
  * order. The kernel's rules are left as they are on exit: only `--cleanup` removes them.
  */
+import { watch } from "node:fs";
+import packageJson from "../../package.json" with { type: "json" };
 import { cleanStaleUdpFlows } from "../conntrack/udp-cleanup.ts";
 import { inNetns, realRunner } from "../lib/exec.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
 import { createHealthzApp } from "../status/healthz-app.ts";
 import { createMetricsApp } from "../status/metrics-app.ts";
+import { registerProcessMetrics } from "../status/process-metrics.ts";
 import { createProxyMetrics } from "../status/proxy-metrics.ts";
+import { StatusBoard } from "../status/proxy-status.ts";
 import { serveStatus, type StatusServer } from "../status/serve.ts";
 import { BoundedFrequencyRunner } from "../sync/bounded-frequency-runner.ts";
 import { realClock } from "../sync/clock.ts";
 import { Proxier } from "../sync/proxier.ts";
-import { backendForMode, cleanupAllModes, cleanupOtherModes } from "./backend-for-mode.ts";
+import { backendForMode, cleanupAllModes, cleanupOtherModes, nodeFactsConfigFor } from "./backend-for-mode.ts";
 import type { Config } from "./config.ts";
+import { configToFile } from "./config-to-file.ts";
 import { connect } from "./connect.ts";
 import { startProxyInformers } from "./proxy-informers.ts";
 
 /** Upstream syncs at least hourly even without changes. */
 const MAX_SYNC_INTERVAL_MS = 3_600_000;
 
-/** Flags whose semantics the backends do not carry yet: set to anything but the default, they stop the proxy. */
+/** Flags whose semantics the backend of the mode does not carry yet: set to anything but the default, they stop the proxy. */
 function unimplementedFlags(config: Config): string[] {
-  const out: string[] = [];
-  if (config.nodePortAddresses.length > 0) out.push("--nodeport-addresses");
-  if (config.masqueradeAll) out.push("--masquerade-all");
-  if (config.masqueradeBit !== 14) out.push("--iptables-masquerade-bit");
-  if (config.clusterCIDRs.length > 0) out.push("--cluster-cidr");
-  if (config.detectLocalMode !== "ClusterCIDR") out.push("--detect-local-mode");
-  return out;
+  // Both backends carry NodeFacts (NodePort addresses, masquerade-all, local detection) and the masquerade bit.
+  void config;
+  return [];
+}
+
+/** What a mode does differently from upstream for now, said once at start rather than silently. */
+function modeGaps(config: Config): string[] {
+  if (config.mode !== "iptables" || !config.localhostNodePorts) return [];
+  return ["--iptables-localhost-nodeports is not carried yet: in iptables mode NodePorts do not answer on 127.0.0.0/8 (as with --iptables-localhost-nodeports=false)"];
 }
 
 /** --cleanup: remove the rules of every mode, exit non-zero if anything failed. */
@@ -44,14 +51,30 @@ async function cleanupAndExit(config: Config, log: Logger): Promise<number> {
   return 0;
 }
 
-export async function runProxy(config: Config): Promise<number> {
-  const log = createLogger(config.verbosity);
+/** Upstream's oom-score-adj for its own process; a failure (no privilege) is only a warning. */
+async function applyOomScoreAdj(value: number, log: Logger): Promise<void> {
+  try {
+    await Bun.write("/proc/self/oom_score_adj", String(value));
+  } catch (e) {
+    log.warn("Cannot set oom_score_adj", { value, err: e });
+  }
+}
+
+/** `warnings`: what resolving the configuration had to say (ignored or inert settings), logged first. */
+export async function runProxy(config: Config, warnings: string[] = []): Promise<number> {
+  const log = createLogger(config.verbosity, undefined, "kube-proxy", undefined, config.logging.format);
+  for (const w of [...warnings, ...modeGaps(config)]) log.warn(w);
   const unimplemented = unimplementedFlags(config);
   if (unimplemented.length > 0) {
     log.error("These flags are parsed but not implemented yet; refusing to run rather than ignore them", { flags: unimplemented });
     return 1;
   }
   if (config.cleanup) return cleanupAndExit(config, log);
+  await applyOomScoreAdj(config.oomScoreAdj, log);
+  if (config.initOnly) {
+    log.info("Initialisation done (--init-only); exiting");
+    return 0;
+  }
   log.info("Starting kube-proxy-bun", { mode: config.mode, node: config.hostname, syncPeriod: `${config.syncPeriodMs}ms`, minSyncPeriod: `${config.minSyncPeriodMs}ms` });
 
   const connection = await connect(config).catch((e: Error) => e);
@@ -64,27 +87,41 @@ export async function runProxy(config: Config): Promise<number> {
   await cleanupOtherModes(config.mode, runner, log);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit });
   const metrics = createProxyMetrics();
+  registerProcessMetrics(metrics.registry);
+  const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode);
   let syncRunner: BoundedFrequencyRunner | undefined;
-  const proxier = new Proxier({ backend, family: "IPv4", metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack: (state) => cleanStaleUdpFlows(runner, state) });
+  // Both families; NodePorts, external addresses and masquerading from NodeFacts.
+  const proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack: (state) => cleanStaleUdpFlows(runner, state), onSync: (r) => board.recordSync(r) });
   syncRunner = new BoundedFrequencyRunner(() => proxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
 
+  let fatal: (why: string) => void = () => {};
+  const fatalError = new Promise<string>((resolve) => (fatal = resolve));
+  const hardFail = config.bindAddressHardFail ? (why: string) => fatal(why) : undefined;
   const servers: StatusServer[] = [];
   if (config.healthzBindAddress) {
-    const app = createHealthzApp({ health: () => proxier.healthState(), now: () => realClock.now(), timeoutMs: 2 * config.syncPeriodMs, metrics });
-    servers.push(serveStatus("healthz", app, config.healthzBindAddress, log));
+    const app = createHealthzApp({ health: () => proxier.healthState(), now: () => realClock.now(), timeoutMs: 2 * config.syncPeriodMs, metrics, ready: () => board.ready() });
+    servers.push(serveStatus("healthz", app, config.healthzBindAddress, log, 5000, hardFail));
   }
-  if (config.metricsBindAddress) servers.push(serveStatus("metrics", createMetricsApp({ metrics, mode: config.mode }), config.metricsBindAddress, log));
+  if (config.metricsBindAddress) {
+    const app = createMetricsApp({ metrics, mode: config.mode, configz: () => configToFile(config), status: () => board.report(realClock.now()) });
+    servers.push(serveStatus("metrics", app, config.metricsBindAddress, log, 5000, hardFail));
+  }
+  // Upstream exits when its config file changes, to be restarted with the new one.
+  const configWatcher = config.configFile ? watch(config.configFile, () => fatal(`the config file ${config.configFile} changed; exiting to be restarted with it`)) : undefined;
 
   syncRunner.start();
-  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier, log: log.with("informer") });
+  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
 
-  const signal = await new Promise<string>((resolve) => {
+  const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
     process.once("SIGTERM", () => resolve("SIGTERM"));
   });
-  log.info("Shutting down; the rules stay in place", { signal });
+  const ending = await Promise.race([signalled.then((signal) => ({ signal, error: null })), fatalError.then((error) => ({ signal: null, error }))]);
+  if (ending.error) log.error(`Exiting: ${ending.error}; the rules stay in place`);
+  else log.info("Shutting down; the rules stay in place", { signal: ending.signal });
+  configWatcher?.close();
   await informers.stop();
   await syncRunner.stop();
   await Promise.all(servers.map((s) => s.stop()));
-  return 0;
+  return ending.error ? 1 : 0;
 }

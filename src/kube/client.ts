@@ -69,14 +69,18 @@ export class ApiClient {
     let res: Response;
     try {
       const headers = { Accept: "application/json", "User-Agent": this.userAgent, ...(await this.connection.headers()) };
-      res = await this.doFetch(`${this.connection.server}${path}${qs ? `?${qs}` : ""}`, { headers, signal, tls: this.connection.tls } as RequestInit);
+      const cert = await this.connection.clientCert?.();
+      const tls = cert ? { rejectUnauthorized: true, ...this.connection.tls, ...cert } : this.connection.tls;
+      res = await this.doFetch(`${this.connection.server}${path}${qs ? `?${qs}` : ""}`, { headers, signal, tls } as RequestInit);
     } catch (e) {
       if (isAbort(e, signal)) throw e;
       throw new ApiError("network", 0, `${what}: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (!res.ok) {
       const body = await res.json().catch(() => undefined);
-      throw apiErrorFromStatus(res.status, body, what);
+      // A refused credential may have rotated since it was read (token file, exec plugin).
+      if (res.status === 401) this.connection.invalidate?.();
+      throw apiErrorFromStatus(res.status, body, what, res.headers.get("retry-after"));
     }
     return res;
   }

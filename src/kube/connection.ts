@@ -20,6 +20,10 @@ export interface ClusterConnection {
   server: string;
   /** Authentication headers for one request; never log their values. */
   headers(): Promise<Record<string, string>>;
+  /** Forget cached credentials (the server refused them with 401), so the next request fetches fresh ones. */
+  invalidate?(): void;
+  /** A client certificate that can change over time (an exec plugin's), merged over `tls` per request. */
+  clientCert?(): Promise<{ cert: string; key: string } | undefined>;
   tls?: ConnectionTLS;
   /** Where the settings came from (e.g. `kubeconfig /root/.kube/config`), for log lines. */
   source: string;
@@ -47,4 +51,27 @@ export function authHeaders(creds: Credentials): () => Promise<Record<string, st
     case "tokenFile":
       return async () => ({ Authorization: `Bearer ${(await readFile(creds.path, "utf8")).trim()}` });
   }
+}
+
+/**
+ * A token file read at most once per `maxAgeMs` (and again after `invalidate`), as client-go does
+ * for the in-cluster service account: the kubelet rewrites projected tokens well before they
+ * expire, so a minute-old copy is always still valid, and the API server is not slowed by a file
+ * read per request. Rejects when the file cannot be read.
+ */
+export function cachedTokenFile(path: string, maxAgeMs = 60_000, now: () => number = Date.now): { headers(): Promise<Record<string, string>>; invalidate(): void } {
+  let token: string | undefined;
+  let readAt = 0;
+  return {
+    async headers() {
+      if (token === undefined || now() - readAt >= maxAgeMs) {
+        token = (await readFile(path, "utf8")).trim();
+        readAt = now();
+      }
+      return { Authorization: `Bearer ${token}` };
+    },
+    invalidate() {
+      token = undefined;
+    },
+  };
 }

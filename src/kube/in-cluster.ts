@@ -1,15 +1,16 @@
 /**
  * The in-cluster connection a pod gets: the API server from KUBERNETES_SERVICE_HOST/PORT, the
- * service account's token (re-read per request, since projected tokens rotate) and CA.
+ * service account's token (re-read every minute and after a 401, since projected tokens rotate)
+ * and CA.
  */
 import { readFile } from "node:fs/promises";
-import { authHeaders, type ClusterConnection } from "./connection.ts";
+import { cachedTokenFile, type ClusterConnection } from "./connection.ts";
 
 /** Where Kubernetes mounts a pod's service account. */
 export const SERVICE_ACCOUNT_DIR = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Builds the in-cluster connection; fails when the environment variables or the CA file are missing. */
-export async function inClusterConnection(env: Record<string, string | undefined> = process.env, dir = SERVICE_ACCOUNT_DIR): Promise<ClusterConnection> {
+export async function inClusterConnection(env: Record<string, string | undefined> = process.env, dir = SERVICE_ACCOUNT_DIR, now: () => number = Date.now): Promise<ClusterConnection> {
   const host = env.KUBERNETES_SERVICE_HOST;
   const port = env.KUBERNETES_SERVICE_PORT;
   if (!host || !port) throw new Error("in-cluster config: KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT must be set (or pass --kubeconfig)");
@@ -20,9 +21,11 @@ export async function inClusterConnection(env: Record<string, string | undefined
     throw new Error(`in-cluster config: cannot read ${dir}/ca.crt: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
   const hostPart = host.includes(":") ? `[${host}]` : host;
+  const token = cachedTokenFile(`${dir}/token`, 60_000, now);
   return {
     server: `https://${hostPart}:${port}`,
-    headers: authHeaders({ type: "tokenFile", path: `${dir}/token` }),
+    headers: token.headers,
+    invalidate: token.invalidate,
     tls: { ca, rejectUnauthorized: true },
     source: "in-cluster service account",
   };

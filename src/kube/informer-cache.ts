@@ -78,12 +78,30 @@ export class InformerCache<T> {
 
   /** Applies a full list: upserts what changed, removes every cached key the list no longer has. */
   replace(items: unknown[]): void {
-    const seen = new Set<string>();
-    for (const raw of items) {
-      const key = this.upsert(raw);
-      if (key !== undefined) seen.add(key);
-    }
-    for (const key of [...this.entries.keys()]) if (!seen.has(key)) this.removeKey(key);
-    for (const key of [...this.logged.keys()]) if (!seen.has(key)) this.logged.delete(key);
+    const r = this.beginReplace();
+    r.page(items);
+    r.end();
+  }
+
+  /**
+   * A full list applied page by page: each page's objects are upserted as it arrives, and `end()`
+   * removes every cached key no page had. `restart()` forgets the keys seen so far (the list
+   * started over), so nothing seen only in the abandoned pages survives `end()`.
+   */
+  beginReplace(): { page(items: unknown[]): void; restart(): void; end(): void } {
+    let seen = new Set<string>();
+    return {
+      page: (items) => {
+        for (const raw of items) {
+          const key = this.upsert(raw);
+          if (key !== undefined) seen.add(key);
+        }
+      },
+      restart: () => void (seen = new Set()),
+      end: () => {
+        for (const key of [...this.entries.keys()]) if (!seen.has(key)) this.removeKey(key);
+        for (const key of [...this.logged.keys()]) if (!seen.has(key)) this.logged.delete(key);
+      },
+    };
   }
 }

@@ -2,15 +2,21 @@
  * An informer: keeps a validated cache of one resource equal to the API server's, and tells a
  * handler about every change. List (paginated), then watch from the list's resourceVersion with
  * bookmarks; when a watch ends, watch again from the last RV seen; on 410 Gone, relist and diff
- * against the cache so no deletion is lost; on other errors, back off with jitter.
+ * against the cache so no deletion is lost; on other errors, back off with jitter (429s wait at
+ * least their Retry-After). Backoff resets once the server delivers again; a watch that ends
+ * within a second without delivering anything, and a second 410 in a row, also back off, so a
+ * server that keeps cutting watches or expiring resourceVersions is not hammered with requests
+ * or relists.
  */
 import type * as v from "valibot";
 import type { Logger } from "../lib/log.ts";
+import { describeApiFailure } from "./describe-failure.ts";
 import { isApiError } from "./api-error.ts";
 import { createBackoff } from "./backoff.ts";
 import type { ApiClient } from "./client.ts";
 import { resourceVersionOf } from "./decode.ts";
 import { InformerCache, type InformerHandler } from "./informer-cache.ts";
+import { listAll } from "./list-all.ts";
 import { RESOURCES, type ResourceName } from "./schemas/index.ts";
 
 export type { InformerHandler } from "./informer-cache.ts";
@@ -26,6 +32,8 @@ export interface InformerOptions<T> {
   log: Logger;
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
+  /** The clock that times how long a watch lasted (default Date.now). */
+  now?: () => number;
   /** Items per list page (default 500). */
   pageSize?: number;
 }
@@ -52,6 +60,7 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
   const kind = RESOURCES[resource].kind;
   const random = opts.random ?? Math.random;
   const sleep = opts.sleep ?? ((ms: number) => Bun.sleep(ms));
+  const now = opts.now ?? Date.now;
   const backoff = createBackoff({ random });
   const cache = new InformerCache(opts.schema, kind, opts.handler, log);
   const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
@@ -60,44 +69,38 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
   let running: Promise<void> | undefined;
   const abort = new AbortController();
   let stopped = false;
+  let goneInARow = 0;
 
-  async function listAll(): Promise<void> {
-    const items: unknown[] = [];
-    let cont: string | undefined;
-    let listRv = "";
-    try {
-      do {
-        const page = await client.list(resource, { ...selectors, limit: opts.pageSize ?? 500, continue: cont, signal: abort.signal });
-        items.push(...page.items);
-        listRv = page.resourceVersion;
-        cont = page.continue;
-      } while (cont);
-    } catch (e) {
-      if (!(cont && isApiError(e, "gone"))) throw e;
-      // The continue token expired between pages: take one unpaginated list instead.
-      log.info(`${kind} list continuation expired; listing without pages`, undefined, 2);
-      const page = await client.list(resource, { ...selectors, signal: abort.signal });
-      items.splice(0, items.length, ...page.items);
-      listRv = page.resourceVersion;
-    }
-    cache.replace(items);
-    rv = listRv;
+  async function relist(): Promise<void> {
+    const replace = cache.beginReplace();
+    rv = await listAll(client, resource, { ...selectors, pageSize: opts.pageSize ?? 500, signal: abort.signal, log }, replace);
+    replace.end();
     if (!synced) {
       synced = true;
       opts.handler.synced();
     }
   }
 
-  async function watchOnce(): Promise<void> {
+  /** Watches until the server ends the stream; returns how many events it delivered. */
+  async function watchOnce(): Promise<number> {
     // Like upstream's reflector: a server-side timeout of 5-10 min spreads reconnects out.
     const timeoutSeconds = Math.floor(300 * (1 + random()));
+    let delivered = 0;
     for await (const ev of client.watch(resource, { ...selectors, resourceVersion: rv, timeoutSeconds, signal: abort.signal })) {
+      delivered++;
+      goneInARow = 0;
       backoff.reset();
       if (ev.type === "DELETED") cache.remove(ev.object);
       else if (ev.type !== "BOOKMARK") cache.upsert(ev.object);
       const next = resourceVersionOf(ev.object);
       if (next) rv = next;
     }
+    return delivered;
+  }
+
+  /** Waits `ms`, or less when stopped. */
+  async function pause(ms: number): Promise<void> {
+    await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
   }
 
   async function loop(): Promise<void> {
@@ -105,22 +108,37 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
     while (!stopped) {
       try {
         if (needList) {
-          await listAll();
+          await relist();
           needList = false;
-          backoff.reset();
+          // In a 410 storm a list succeeds every time; only delivered watch events end the streak.
+          if (goneInARow === 0) backoff.reset();
         }
-        await watchOnce();
-        log.info(`${kind} watch ended; watching again`, { resourceVersion: rv }, 4);
+        const startedAt = now();
+        const delivered = await watchOnce();
+        if (stopped) return;
+        // Upstream's reflector also treats a watch that ends within a second with no event as a failure.
+        if (delivered > 0 || now() - startedAt >= 1000) {
+          log.info(`${kind} watch ended; watching again`, { resourceVersion: rv }, 4);
+        } else {
+          const delay = backoff.next();
+          log.info(`${kind} watch ended at once without events; watching again after a pause`, { resourceVersion: rv, delayMs: delay }, 2);
+          await pause(delay);
+        }
       } catch (e) {
         if (stopped) return;
         if (isApiError(e, "gone")) {
-          log.info(`${kind} watch expired (410 Gone); relisting`, { resourceVersion: rv }, 2);
           needList = true;
+          // The first 410 relists at once; a second one before the server delivered anything
+          // means it keeps expiring us (a 410 storm): relist, but not in a tight loop.
+          const delay = goneInARow++ > 0 ? backoff.next() : 0;
+          log.info(`${kind} watch expired (410 Gone); relisting`, { resourceVersion: rv, ...(delay ? { delayMs: delay } : {}) }, 2);
+          if (delay) await pause(delay);
           continue;
         }
-        const delay = backoff.next();
-        log.warn(`${kind} ${needList ? "list" : "watch"} failed; retrying`, { err: e instanceof Error ? e.message : String(e), delayMs: delay });
-        await Promise.race([sleep(delay), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
+        const retryAfterMs = isApiError(e) && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : 0;
+        const delay = Math.max(backoff.next(), retryAfterMs);
+        log.warn(`${kind} ${needList ? "list" : "watch"} failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
+        await pause(delay);
       }
     }
   }

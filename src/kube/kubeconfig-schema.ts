@@ -43,3 +43,4 @@ export const KubeconfigSchema = v.looseObject({
 
 export type Kubeconfig = v.InferOutput<typeof KubeconfigSchema>;
 export type KubeconfigUser = v.InferOutput<typeof KubeconfigUserSchema>;
+export type KubeconfigCluster = v.InferOutput<typeof KubeconfigClusterSchema>;

@@ -69,6 +69,59 @@ describe("valid kubeconfigs", () => {
   });
 });
 
+describe("contexts and exec plugins", () => {
+  const twoContexts = `apiVersion: v1
+current-context: a
+clusters:
+- {name: ka, cluster: {server: "https://a:6443", tls-server-name: api.a.test}}
+- {name: kb, cluster: {server: "https://b:6443"}}
+users:
+- {name: ua, user: {token: ta}}
+- name: ub
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: ./bin/get-token
+      args: [--cluster, b]
+      env: [{name: REGION, value: eu}]
+      provideClusterInfo: true
+contexts:
+- {name: a, context: {cluster: ka, user: ua}}
+- {name: b, context: {cluster: kb, user: ub}}
+`;
+
+  test("current context, tls-server-name", async () => {
+    const c = await loadKubeconfig(await file(twoContexts));
+    expect(c.server).toBe("https://a:6443");
+    expect(c.tls?.serverName).toBe("api.a.test");
+    expect(await c.headers()).toEqual({ Authorization: "Bearer ta" });
+  });
+
+  test("--context picks another; its exec plugin runs once, relative to the kubeconfig, with env, args and cluster info", async () => {
+    const path = await file(twoContexts);
+    const calls: string[][] = [];
+    const runner = async (argv: readonly string[]) => {
+      calls.push([...argv]);
+      return { exitCode: 0, stderr: "", stdout: JSON.stringify({ apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", status: { token: `x${calls.length}` } }) };
+    };
+    const c = await loadKubeconfig(path, { context: "b", runner });
+    expect(c.server).toBe("https://b:6443");
+    expect(calls).toEqual([]);
+    expect(await c.headers()).toEqual({ Authorization: "Bearer x1" });
+    expect(await c.headers()).toEqual({ Authorization: "Bearer x1" });
+    expect(await c.clientCert!()).toBeUndefined();
+    expect(calls).toHaveLength(1);
+    const argv = calls[0]!;
+    expect(argv.slice(0, 3)).toEqual(["env", "--", "REGION=eu"]);
+    expect(JSON.parse(argv[3]!.replace(/^KUBERNETES_EXEC_INFO=/, ""))).toEqual({
+      apiVersion: "client.authentication.k8s.io/v1", kind: "ExecCredential", spec: { interactive: false, cluster: { server: "https://b:6443" } },
+    });
+    expect(argv.slice(4)).toEqual([join(dir, "bin/get-token"), "--cluster", "b"]);
+    c.invalidate!();
+    expect(await c.headers()).toEqual({ Authorization: "Bearer x2" });
+  });
+});
+
 describe("broken kubeconfigs name the file and the field", () => {
   const cases: [string, string, string | undefined, RegExp][] = [
     ["unknown cluster", config("    server: https://h", "    token: t").replace("cluster: k1, user", "cluster: foo, user"), undefined, /: contexts\[0\]\.context\.cluster: cluster "foo" not found$/],
@@ -80,7 +133,10 @@ describe("broken kubeconfigs name the file and the field", () => {
     ["bad base64", config("    server: https://h\n    certificate-authority-data: '%%%'", "    token: t"), undefined, /: clusters\[0\]\.cluster\.certificate-authority-data: not base64$/],
     ["missing CA file", config("    server: https://h\n    certificate-authority: /nope/ca.crt", "    token: t"), undefined, /: clusters\[0\]\.cluster\.certificate-authority: cannot read "\/nope\/ca\.crt": ENOENT$/],
     ["missing token file", config("    server: https://h", "    tokenFile: missing"), undefined, /: users\[0\]\.user\.tokenFile: cannot read ".*missing": ENOENT$/],
-    ["exec plugin", config("    server: https://h", "    exec: {command: aws}"), undefined, /: users\[0\]\.user\.exec: exec credential plugins are not supported$/],
+    ["exec plugin without apiVersion", config("    server: https://h", "    exec: {command: aws}"), undefined, /: users\[0\]\.user\.exec\.apiVersion: required$/],
+    ["exec plugin with an unknown apiVersion", config("    server: https://h", "    exec: {apiVersion: v9, command: aws}"), undefined, /: users\[0\]\.user\.exec\.apiVersion: expected one of client\.authentication\.k8s\.io\/v1, /],
+    ["exec plugin with a bad env name", config("    server: https://h", "    exec: {apiVersion: client.authentication.k8s.io/v1, command: aws, env: [{name: 'A B', value: x}]}"), undefined, /: users\[0\]\.user\.exec\.env\[0\]\.name: not an environment variable name$/],
+    ["auth provider", config("    server: https://h", "    auth-provider: {name: gcp}"), undefined, /: users\[0\]\.user\.auth-provider: auth providers are not supported/],
     ["cert without key", config("    server: https://h", `    client-certificate-data: ${b64("C")}`), undefined, /: users\[0\]\.user\.client-key: client certificate and key must be given together$/],
     ["YAML syntax error", "clusters: [\n  - {", undefined, /: YAML syntax error/],
   ];

@@ -1,13 +1,15 @@
 /**
  * Loads a kubeconfig file (YAML or JSON) into a ClusterConnection: current or chosen context,
- * its cluster's server and CA, its user's token, token file, basic auth or client certificate.
- * `--master` overrides the server. Every failure is a KubeconfigError naming the file and field.
+ * its cluster's server, CA and TLS server name, its user's token, token file, basic auth, client
+ * certificate or exec credential plugin. `--master` overrides the server. Every failure is a KubeconfigError naming the file and field.
  */
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import * as v from "valibot";
+import { realRunner, type Runner } from "../lib/exec.ts";
 import { authHeaders, type ClusterConnection, type ConnectionTLS, type Credentials } from "./connection.ts";
-import { type KubeconfigUser, KubeconfigSchema } from "./kubeconfig-schema.ts";
+import { execArgv, execCredentialSource, ExecConfigSchema } from "./exec-credential.ts";
+import { type KubeconfigCluster, type KubeconfigUser, KubeconfigSchema } from "./kubeconfig-schema.ts";
 
 /** A kubeconfig that cannot be used; the message reads `kubeconfig FILE: FIELD: problem`. */
 export class KubeconfigError extends Error {
@@ -25,7 +27,14 @@ export class KubeconfigError extends Error {
 export interface KubeconfigOptions {
   master?: string;
   context?: string;
+  /** Runs exec credential plugins (default: the real process runner). */
+  runner?: Runner;
+  /** The clock exec credentials expire by (default Date.now). */
+  now?: () => number;
 }
+
+/** How the connection authenticates each request. */
+type AuthSource = Pick<ClusterConnection, "headers" | "invalidate" | "clientCert">;
 
 /** `clusters[0].cluster.server` from a valibot issue path. */
 function fieldPath(issue: v.BaseIssue<unknown>): string {
@@ -51,17 +60,41 @@ async function pem(file: string, prefix: string, obj: Record<string, unknown>, n
   return undefined;
 }
 
-async function credentials(file: string, prefix: string, user: KubeconfigUser): Promise<Credentials> {
-  if (user.exec !== undefined) throw new KubeconfigError(file, `${prefix}.exec`, "exec credential plugins are not supported");
-  if (user["auth-provider"] !== undefined) throw new KubeconfigError(file, `${prefix}.auth-provider`, "auth providers are not supported");
-  if (user.token) return { type: "token", token: user.token };
-  if (user.tokenFile) {
+/** The exec plugin's credential source, after checking its stanza (issues name `users[i].user.exec.FIELD`). */
+function execAuth(file: string, prefix: string, exec: unknown, cluster: KubeconfigCluster, opts: KubeconfigOptions): AuthSource {
+  const parsed = v.safeParse(ExecConfigSchema, exec);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const sub = fieldPath(issue);
+    // A missing key would read "Invalid key: Expected ..."; say it plainly.
+    const problem = issue.input === undefined ? "required" : issue.message;
+    throw new KubeconfigError(file, `${prefix}.exec${sub ? `${sub.startsWith("[") ? "" : "."}${sub}` : ""}`, problem);
+  }
+  const source = execCredentialSource(execArgv(parsed.output, file, cluster), parsed.output, opts.runner ?? realRunner, opts.now);
+  return {
+    headers: async (): Promise<Record<string, string>> => {
+      const c = await source.get();
+      return c.token ? { Authorization: `Bearer ${c.token}` } : {};
+    },
+    invalidate: () => source.invalidate(),
+    clientCert: async () => {
+      const c = await source.get();
+      return c.cert !== undefined && c.key !== undefined ? { cert: c.cert, key: c.key } : undefined;
+    },
+  };
+}
+
+async function credentials(file: string, prefix: string, user: KubeconfigUser, cluster: KubeconfigCluster, opts: KubeconfigOptions): Promise<AuthSource> {
+  if (user["auth-provider"] !== undefined) throw new KubeconfigError(file, `${prefix}.auth-provider`, "auth providers are not supported (use an exec credential plugin)");
+  if (user.exec !== undefined && user.exec !== null) return execAuth(file, prefix, user.exec, cluster, opts);
+  let creds: Credentials = { type: "none" };
+  if (user.token) creds = { type: "token", token: user.token };
+  else if (user.tokenFile) {
     const path = resolve(dirname(file), user.tokenFile);
     await readRef(file, `${prefix}.tokenFile`, path);
-    return { type: "tokenFile", path };
-  }
-  if (user.username !== undefined && user.password !== undefined) return { type: "basic", username: user.username, password: user.password };
-  return { type: "none" };
+    creds = { type: "tokenFile", path };
+  } else if (user.username !== undefined && user.password !== undefined) creds = { type: "basic", username: user.username, password: user.password };
+  return { headers: authHeaders(creds) };
 }
 
 /** Parses the text as YAML (JSON is YAML too); throws KubeconfigError on a syntax error. */
@@ -103,14 +136,14 @@ export async function loadKubeconfig(path: string, opts: KubeconfigOptions = {})
   const ki = (cfg.clusters ?? []).findIndex((c) => c.name === context.cluster);
   if (ki < 0) throw new KubeconfigError(path, `contexts[${ci}].context.cluster`, `cluster ${JSON.stringify(context.cluster)} not found`);
   const cluster = cfg.clusters![ki]!.cluster;
-  let creds: Credentials = { type: "none" };
+  let auth: AuthSource = { headers: authHeaders({ type: "none" }) };
   let tlsUser: Partial<ConnectionTLS> = {};
   if (context.user) {
     const ui = (cfg.users ?? []).findIndex((u) => u.name === context.user);
     if (ui < 0) throw new KubeconfigError(path, `contexts[${ci}].context.user`, `user ${JSON.stringify(context.user)} not found`);
     const user = cfg.users![ui]!.user ?? {};
     const prefix = `users[${ui}].user`;
-    creds = await credentials(path, prefix, user);
+    auth = await credentials(path, prefix, user, cluster, opts);
     const cert = await pem(path, prefix, user, "client-certificate");
     const key = await pem(path, prefix, user, "client-key");
     if ((cert === undefined) !== (key === undefined)) throw new KubeconfigError(path, `${prefix}.${cert ? "client-key" : "client-certificate"}`, "client certificate and key must be given together");
@@ -122,5 +155,5 @@ export async function loadKubeconfig(path: string, opts: KubeconfigOptions = {})
   const tls: ConnectionTLS | undefined = server.startsWith("https:")
     ? { ca, ...tlsUser, rejectUnauthorized: cluster["insecure-skip-tls-verify"] !== true, serverName: cluster["tls-server-name"] }
     : undefined;
-  return { server, headers: authHeaders(creds), tls, source: `kubeconfig ${path}` };
+  return { server, ...auth, tls, source: `kubeconfig ${path}` };
 }

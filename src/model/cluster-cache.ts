@@ -6,7 +6,7 @@
 import { SERVICE_NAME_LABEL, type EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Service } from "../kube/schemas/service.ts";
 import type { ClusterView } from "./build-state.ts";
-import { serviceKey } from "./service-ports.ts";
+import { SERVICE_PROXY_NAME_LABEL, serviceKey } from "./service-ports.ts";
 
 export class ClusterCache implements ClusterView {
   private readonly serviceByKey = new Map<string, Service>();
@@ -43,7 +43,8 @@ export class ClusterCache implements ClusterView {
     const sliceKey = serviceKey(slice.metadata.namespace, slice.metadata.name);
     const affected = this.removeSliceByKey(sliceKey);
     const owner = slice.metadata.labels?.[SERVICE_NAME_LABEL];
-    if (!owner) return affected;
+    // Slices of another service proxy are not ours, as upstream's informer selector says.
+    if (!owner || slice.metadata.labels?.[SERVICE_PROXY_NAME_LABEL] !== undefined) return affected;
     const key = serviceKey(slice.metadata.namespace, owner);
     let slices = this.slicesByService.get(key);
     if (!slices) this.slicesByService.set(key, (slices = new Map()));

@@ -1,7 +1,8 @@
 /**
- * The health server's app (upstream's --healthz-bind-address, default 0.0.0.0:10256): only
- * /healthz and /livez, JSON bodies in upstream's shape, 200 or 503. A pure request -> response
- * over a read-only view of the proxy's health.
+ * The health server's app (upstream's --healthz-bind-address, default 0.0.0.0:10256): /healthz
+ * and /livez with upstream's JSON bodies, 200 or 503; and our /readyz (200 once a first sync has
+ * succeeded, for a DaemonSet's readiness probe). A pure request -> response over a read-only view
+ * of the proxy's health.
  */
 import { Hono } from "hono";
 import type { ProxyMetrics } from "./proxy-metrics.ts";
@@ -13,6 +14,8 @@ export interface HealthView {
   /** 2 x sync-period, as upstream. */
   timeoutMs: number;
   metrics: ProxyMetrics;
+  /** True once a first sync has succeeded; absent: /readyz is not served. */
+  ready?: () => boolean;
 }
 
 export function createHealthzApp(view: HealthView): Hono {
@@ -27,5 +30,13 @@ export function createHealthzApp(view: HealthView): Hono {
   };
   app.get("/healthz", () => answer(true));
   app.get("/livez", () => answer(false));
+  const ready = view.ready;
+  if (ready) {
+    app.get("/readyz", () =>
+      ready()
+        ? new Response("ok", { headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } })
+        : new Response("not ready: no successful sync yet", { status: 503, headers: { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" } }),
+    );
+  }
   return app;
 }

@@ -84,6 +84,12 @@ export function exponentialBuckets(start: number, factor: number, count: number)
 
 export class MetricsRegistry {
   private readonly families: Family[] = [];
+  private readonly collectors: (() => void)[] = [];
+
+  /** Runs `fn` before every render: for values read at scrape time (process metrics). */
+  onCollect(fn: () => void): void {
+    this.collectors.push(fn);
+  }
 
   counter(name: string, help: string): Scalar {
     return this.add(new Scalar(name), name, help, "counter");
@@ -97,6 +103,7 @@ export class MetricsRegistry {
 
   /** The whole registry in Prometheus text format. */
   render(): string {
+    for (const collect of this.collectors) collect();
     const lines: string[] = [];
     for (const f of this.families) {
       lines.push(`# HELP ${f.name} ${f.help}`, `# TYPE ${f.name} ${f.type}`, ...f.render());

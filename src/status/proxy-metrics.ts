@@ -17,6 +17,18 @@ export interface ProxyMetrics {
   livezTotal: Scalar;
   conntrackDuration: Histogram;
   conntrackDeleted: Scalar;
+  networkProgrammingDuration: Histogram;
+  noLocalEndpoints: Scalar;
+  nftablesCleanupFailures: Scalar;
+}
+
+/** Upstream's buckets for network programming latency: 0.25 s, 0.5 s, 1..59 s, 60..115 s by 5, 120..300 s by 30. */
+export function networkProgrammingBuckets(): number[] {
+  const out = [0.25, 0.5];
+  for (let s = 1; s <= 59; s++) out.push(s);
+  for (let s = 60; s <= 115; s += 5) out.push(s);
+  for (let s = 120; s <= 300; s += 30) out.push(s);
+  return out;
 }
 
 export function createProxyMetrics(): ProxyMetrics {
@@ -38,5 +50,8 @@ export function createProxyMetrics(): ProxyMetrics {
     livezTotal: r.counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status"),
     conntrackDuration: r.histogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "Duration of one stale UDP conntrack cleanup in seconds", syncBuckets),
     conntrackDeleted: r.counter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative stale UDP conntrack flows deleted"),
+    networkProgrammingDuration: r.histogram("kubeproxy_network_programming_duration_seconds", "In Cluster Network Programming Latency in seconds", networkProgrammingBuckets()),
+    noLocalEndpoints: r.gauge("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints"),
+    nftablesCleanupFailures: r.counter("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total", "Cumulative proxy nftables cleanup failures"),
   };
 }

@@ -86,6 +86,45 @@ describe("BoundedFrequencyRunner", () => {
     expect(n).toBe(3);
   });
 
+  test("syncs never overlap: requests, retries and the max interval all wait for the sync in flight", async () => {
+    const clock = new FakeClock(0);
+    let active = 0;
+    let maxActive = 0;
+    const starts: number[] = [];
+    const results = [false, true, true, true];
+    const runner = new BoundedFrequencyRunner(
+      async () => {
+        active++;
+        maxActive = Math.max(maxActive, active);
+        starts.push(clock.now());
+        await new Promise<void>((r) => clock.after(5000, r));
+        active--;
+        return results.shift() ?? true;
+      },
+      { minIntervalMs: 100, retryIntervalMs: 1000, maxIntervalMs: 2000 },
+      clock,
+    );
+    runner.start();
+    runner.run();
+    for (let t = 0; t < 30; t++) {
+      await clock.advance(700);
+      runner.run();
+    }
+    expect(maxActive).toBe(1);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!).toBeGreaterThanOrEqual(5000);
+    expect(starts.length).toBeGreaterThanOrEqual(4);
+  });
+
+  test("a request after a failure does not wait for the retry interval", async () => {
+    const { clock, starts, runner } = setup([false, true]);
+    runner.start();
+    runner.run();
+    await clock.advance(2000);
+    runner.run();
+    await clock.advance(0);
+    expect(starts).toEqual([0, 2000]);
+  });
+
   test("stop cancels what is scheduled", async () => {
     const { clock, starts, runner } = setup();
     runner.start();

@@ -12,14 +12,23 @@ import type { Service } from "../kube/schemas/service.ts";
 import { buildProxyState } from "../model/build-state.ts";
 import { ChangeTracker } from "../model/change-tracker.ts";
 import { ClusterCache } from "../model/cluster-cache.ts";
+import { nodeFactsOf, type NodeFactsConfig } from "../model/node-facts.ts";
 import { queued, updated, withNode, type HealthState } from "../status/proxy-health.ts";
 import type { ProxyMetrics } from "../status/proxy-metrics.ts";
-import type { ProxyState } from "../model/proxy-state.ts";
+import { serviceKeyOf, type ProxyState } from "../model/proxy-state.ts";
+import type { SyncRecord } from "../status/proxy-status.ts";
 import type { Clock } from "./clock.ts";
+
+/** Upstream's FullSyncPeriod: at least one full sync an hour, even when only partial ones were due. */
+export const FULL_SYNC_INTERVAL_MS = 3_600_000;
 
 export interface ProxierDeps {
   backend: Backend;
   family: IPFamily;
+  /** Every family to sync (dual-stack); default [family]. */
+  families?: readonly IPFamily[];
+  /** Configuration behind NodeFacts (--nodeport-addresses, masquerading, local detection); default none. */
+  nodeFacts?: NodeFactsConfig;
   metrics: ProxyMetrics;
   clock: Clock;
   log: Logger;
@@ -27,7 +36,12 @@ export interface ProxierDeps {
   requestSync: () => void;
   /** Deletes stale UDP flows after a sync that changed something (conntrack/udp-cleanup.ts). */
   cleanConntrack?: (state: ProxyState) => Promise<{ deleted: number }>;
+  /** Told about every sync attempt (for /status and /readyz). */
+  onSync?: (r: SyncRecord) => void;
 }
+
+/** The annotation the EndpointSlice controller sets: when the change behind this slice happened. */
+const TRIGGER_TIME = "endpoints.kubernetes.io/last-change-trigger-time";
 
 export class Proxier {
   readonly cache = new ClusterCache();
@@ -36,8 +50,16 @@ export class Proxier {
   private servicesSynced = false;
   private slicesSynced = false;
   private syncs = 0;
+  private node: Node | null = null;
+  /** Clock time of the last successful full sync per family; absent means the next sync is full. */
+  private lastFull = new Map<IPFamily, number>();
+  /** Trigger times (unix ms) of EndpointSlice changes not yet applied, for network programming latency. */
+  private triggerTimes: number[] = [];
+  private readonly startedAt: number;
 
-  constructor(private readonly deps: ProxierDeps) {}
+  constructor(private readonly deps: ProxierDeps) {
+    this.startedAt = deps.clock.now();
+  }
 
   healthState(): HealthState {
     return this.health;
@@ -61,6 +83,9 @@ export class Proxier {
   }
 
   sliceUpserted(slice: EndpointSlice): void {
+    // As upstream: times from before this proxy started say nothing about its own latency.
+    const trigger = Date.parse(slice.metadata.annotations?.[TRIGGER_TIME] ?? "");
+    if (trigger >= this.startedAt) this.triggerTimes.push(trigger);
     this.tracker.endpointsChanged(this.cache.upsertSlice(slice));
     this.deps.metrics.endpointChangesTotal.inc();
     this.changed();
@@ -74,6 +99,9 @@ export class Proxier {
 
   nodeChanged(node: Node | null): void {
     this.health = withNode(this.health, node);
+    // Node IPs and pod CIDRs feed NodeFacts; the backend notices a change and does a full sync.
+    this.node = node;
+    if (this.deps.nodeFacts) this.changed();
   }
 
   servicesListed(): void {
@@ -86,38 +114,56 @@ export class Proxier {
     this.changed();
   }
 
-  /** One full sync; resolves false (to be retried) when the backend refused it. */
+  /** One sync of every family (partial where possible); resolves false (to be retried) when a backend refused it. */
   async sync(): Promise<boolean> {
-    const { backend, family, metrics, clock, log } = this.deps;
     if (!this.ready()) return true;
     const changed = this.tracker.take();
     this.updatePending();
+    let ok = true;
+    for (const family of this.deps.families ?? [this.deps.family]) ok = (await this.syncFamily(family, changed)) && ok;
+    if (!ok) for (const key of changed) this.tracker.serviceChanged(key);
+    // Latency is measured once the change reached every family; a failed sync keeps the times.
+    else this.triggerTimes = [];
+    this.updatePending();
+    return ok;
+  }
+
+  private async syncFamily(family: IPFamily, changed: ReadonlySet<string>): Promise<boolean> {
+    const { backend, metrics, clock, log } = this.deps;
     const start = performance.now();
-    const state = buildProxyState(this.cache, family);
+    const facts = this.deps.nodeFacts ? nodeFactsOf(this.deps.nodeFacts, family, this.node) : undefined;
+    const state = buildProxyState(this.cache, family, facts);
+    const last = this.lastFull.get(family);
+    const wantFull = last === undefined || clock.now() - last >= FULL_SYNC_INTERVAL_MS;
     try {
-      const stats = await backend.sync(state);
+      const stats = await backend.sync(state, wantFull ? null : changed);
+      const full = stats.full ?? true;
       const seconds = (performance.now() - start) / 1000;
       metrics.syncDuration.observe(seconds, { ip_family: family });
-      metrics.syncFullDuration.observe(seconds, { ip_family: family });
+      (full ? metrics.syncFullDuration : metrics.syncPartialDuration).observe(seconds, { ip_family: family });
+      if (full) this.lastFull.set(family, clock.now());
       metrics.lastSyncTimestamp.set(clock.now() / 1000, { ip_family: family });
       this.health = updated(this.health, family, clock.now());
       this.syncs++;
+      for (const t of this.triggerTimes) metrics.networkProgrammingDuration.observe((clock.now() - t) / 1000, { ip_family: family });
+      this.deps.onSync?.({ family, at: clock.now(), durationMs: seconds * 1000, ok: true, full: stats.full ?? null, error: null, services: new Set(state.servicePorts.map(serviceKeyOf)).size, servicePorts: stats.servicePorts, endpoints: stats.endpoints });
       if (changed.size > 0) await this.cleanConntrack(state);
-      log.info("Synced rules", { ipFamily: family, changedServices: changed.size, servicePorts: stats.servicePorts, endpoints: stats.endpoints, elapsed: `${(seconds * 1000).toFixed(1)}ms` }, this.syncs === 1 ? 0 : 2);
+      log.info("Synced rules", { ipFamily: family, full, changedServices: changed.size, servicePorts: stats.servicePorts, endpoints: stats.endpoints, elapsed: `${(seconds * 1000).toFixed(1)}ms` }, this.syncs === 1 ? 0 : 2);
       return true;
     } catch (e) {
+      this.lastFull.delete(family);
       metrics.syncDuration.observe((performance.now() - start) / 1000, { ip_family: family });
       if (backend.mode === "nftables") metrics.nftablesSyncFailures.inc(1, { ip_family: family });
       log.error("Sync failed; the last applied rules stay in place and the sync is retried", { ipFamily: family, err: e });
-      for (const key of changed) this.tracker.serviceChanged(key);
-      this.updatePending();
+      this.deps.onSync?.({ family, at: clock.now(), durationMs: performance.now() - start, ok: false, full: null, error: e instanceof Error ? e.message : String(e), services: 0, servicePorts: 0, endpoints: 0 });
       return false;
     }
   }
 
   /** A failed cleanup is logged, not fatal: the rules are applied, and the next change retries. */
   private async cleanConntrack(state: ProxyState): Promise<void> {
-    const { cleanConntrack, metrics, family, log } = this.deps;
+    const { cleanConntrack, metrics, log } = this.deps;
+    const family = state.family;
     if (!cleanConntrack) return;
     const start = performance.now();
     try {
@@ -134,8 +180,10 @@ export class Proxier {
     this.updatePending();
     if (!this.ready()) return;
     const now = this.deps.clock.now();
-    this.health = queued(this.health, this.deps.family, now);
-    this.deps.metrics.lastQueuedTimestamp.set(now / 1000, { ip_family: this.deps.family });
+    for (const family of this.deps.families ?? [this.deps.family]) {
+      this.health = queued(this.health, family, now);
+      this.deps.metrics.lastQueuedTimestamp.set(now / 1000, { ip_family: family });
+    }
     this.deps.requestSync();
   }
 

@@ -7,25 +7,36 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { isBackendError } from "../../src/backends/backend.ts";
 import { createNftClient } from "../../src/backends/nftables/client.ts";
 import { createNftablesBackend } from "../../src/backends/nftables/nftables-backend.ts";
-import { endpointChainName, serviceChainName } from "../../src/backends/nftables/names.ts";
+import { canonicalListing, createFakeNft } from "../../src/backends/nftables/fake.ts";
+import { scriptedRunner } from "../../src/lib/exec.ts";
 import { Transaction } from "../../src/backends/nftables/transaction.ts";
-import type { ProxyState, ServicePortState } from "../../src/model/proxy-state.ts";
+import type { NodeFacts, ProxyState, ServicePortState } from "../../src/model/proxy-state.ts";
 import { readKernelTable } from "../support/nft-json.ts";
 import { canUseNetns, createTestNetns, type TestNetns } from "../support/nft-netns.ts";
 
 const usable = await canUseNetns();
 
-function sp(namespace: string, name: string, portName: string, protocol: ServicePortState["protocol"], clusterIP: string, port: number, endpoints: ServicePortState["endpoints"]): ServicePortState {
-  return { id: `${namespace}/${name}:${portName}/${protocol}`, namespace, name, portName, protocol, clusterIP, port, endpoints };
+function sp(namespace: string, name: string, portName: string, protocol: ServicePortState["protocol"], clusterIP: string, port: number, endpoints: ServicePortState["endpoints"], extra: Partial<ServicePortState> = {}): ServicePortState {
+  return { id: `${namespace}/${name}:${portName}/${protocol}`, namespace, name, portName, protocol, clusterIP, port, endpoints, ...extra };
 }
 
-const webTCP = sp("ns1", "web", "http", "TCP", "172.30.0.10", 80, [{ ip: "10.180.0.1", port: 8080 }, { ip: "10.180.0.2", port: 8080 }]);
+const webTCP = sp("ns1", "web", "http", "TCP", "172.30.0.10", 80, [{ ip: "10.180.0.1", port: 8080 }, { ip: "10.180.0.2", port: 8080 }], {
+  nodePort: 30080, externalIPs: ["192.0.2.10"], loadBalancerIPs: ["198.51.100.10", "198.51.100.11"], loadBalancerSourceRanges: ["10.0.0.0/24", "203.0.113.0/24"],
+});
 const webUDP = sp("ns1", "web", "dns", "UDP", "172.30.0.10", 53, [{ ip: "10.180.0.1", port: 5353 }, { ip: "10.180.0.2", port: 5353 }]);
-const empty = sp("ns2", "empty", "", "TCP", "172.30.0.20", 80, []);
+const empty = sp("ns2", "empty", "", "TCP", "172.30.0.20", 80, [], { nodePort: 30090, loadBalancerIPs: ["198.51.100.20"] });
 const gone = sp("ns3", "gone", "p", "TCP", "172.30.0.30", 443, [{ ip: "10.180.0.3", port: 8443 }]);
 
-const stateA: ProxyState = { family: "IPv4", servicePorts: [webTCP, webUDP, empty, gone] };
-const stateB: ProxyState = { family: "IPv4", servicePorts: [webTCP, webUDP, empty] };
+const sctp = sp("ns4", "sig", "", "SCTP", "172.30.0.40", 3868, [{ ip: "10.180.0.4", port: 3868 }], { nodePort: 30868, externalIPs: ["192.0.2.40"] });
+const node: NodeFacts = { nodeIP: "10.0.0.10", nodePorts: { matchAll: false, cidrs: ["10.0.0.10/32", "192.168.0.0/16"] }, masqueradeAll: false, localDetector: { kind: "cidr", cidr: "10.180.0.0/16" } };
+const stateA: ProxyState = { family: "IPv4", node, servicePorts: [webTCP, webUDP, empty, gone, sctp] };
+const stateB: ProxyState = { family: "IPv4", node, servicePorts: [webTCP, webUDP, empty] };
+const v6 = (s: ServicePortState, cip: string, eps: string[]): ServicePortState => ({ ...s, clusterIP: cip, externalIPs: [], loadBalancerIPs: [], loadBalancerSourceRanges: [], endpoints: eps.map((ip, i) => ({ ip, port: s.endpoints[i]?.port ?? 80 })) });
+const stateV6: ProxyState = {
+  family: "IPv6",
+  node: { nodeIP: "fd00:10::10", nodePorts: { matchAll: true, cidrs: [] }, masqueradeAll: true, localDetector: { kind: "interface-prefix", prefix: "veth" } },
+  servicePorts: [v6(webTCP, "fd00:30::10", ["fd00:180::1", "fd00:180::2"]), v6(webUDP, "fd00:30::10", ["fd00:180::1"]), v6(empty, "fd00:30::20", []), v6(sctp, "fd00:30::40", ["fd00:180::4"])],
+};
 
 describe.skipIf(!usable)("nftables backend on the real kernel", () => {
   let ns: TestNetns | undefined;
@@ -41,72 +52,39 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
     await ns?.dispose();
   });
 
-  test("a TCP+UDP service with endpoints and a service without endpoints load, with the expected elements", async () => {
-    const backend = createNftablesBackend({ runner: netns().runner });
-    const stats = await backend.sync(stateA);
-    expect(stats).toMatchObject({ servicePorts: 4, endpoints: 5 });
-
-    const t = await readKernelTable(netns().runner, "ip");
-    expect(t).not.toBeNull();
-    expect(t?.elements["service-ips"]).toEqual(
-      [
-        `172.30.0.10 . tcp . 80 : goto ${serviceChainName(webTCP)}`,
-        `172.30.0.10 . udp . 53 : goto ${serviceChainName(webUDP)}`,
-        `172.30.0.30 . tcp . 443 : goto ${serviceChainName(gone)}`,
-      ].sort(),
-    );
-    expect(t?.elements["no-endpoint-services"]).toEqual(["172.30.0.20 . tcp . 80 : goto reject-chain"]);
-    expect(t?.elements["cluster-ips"]).toEqual(["172.30.0.10", "172.30.0.20", "172.30.0.30"]);
-    for (const ep of webTCP.endpoints) expect(t?.chains).toContain(endpointChainName(webTCP, ep));
-    expect(t?.chains).not.toContain(serviceChainName(empty));
-    expect(t?.text).toContain("dnat to 10.180.0.2:5353");
-    expect(t?.text).toMatch(/numgen random mod 2 vmap \{ 0 : goto endpoint-\S+__10\.180\.0\.1\/8080, 1 : goto endpoint-\S+__10\.180\.0\.2\/8080 \}/);
-    expect(t?.text).toContain("type nat hook prerouting priority dstnat; policy accept;");
+  test("what we render loads, and the kernel lists exactly what the fake holds (IPv4 and IPv6, TCP, UDP, SCTP)", async () => {
+    for (const [family, st] of [["ip", stateA], ["ip6", stateV6]] as const) {
+      const fake = createFakeNft();
+      await createNftablesBackend({ runner: scriptedRunner([]), client: fake }).sync(st);
+      const stats = await createNftablesBackend({ runner: netns().runner }).sync(st);
+      expect(stats.servicePorts).toBe(st.servicePorts.length);
+      const listed = await netns().runner(["nft", "list", "table", family, "kube-proxy"]);
+      expect(canonicalListing(listed.stdout)).toBe(fake.dump(family));
+    }
   });
 
-  test("a second full sync atomically replaces the table: a removed service's chains and elements are gone", async () => {
-    const backend = createNftablesBackend({ runner: netns().runner });
-    await backend.sync(stateA);
-    await backend.sync(stateB);
-    const t = await readKernelTable(netns().runner, "ip");
-    expect(t?.chains).not.toContain(serviceChainName(gone));
-    expect(t?.chains).not.toContain(endpointChainName(gone, gone.endpoints[0] ?? { ip: "", port: 0 }));
-    expect(t?.chains.filter((c) => c.includes("ns3/"))).toEqual([]);
-    expect(t?.elements["cluster-ips"]).toEqual(["172.30.0.10", "172.30.0.20"]);
-    expect(t?.elements["service-ips"]?.some((e) => e.startsWith("172.30.0.30"))).toBe(false);
-    expect(t?.chains).toContain(serviceChainName(webTCP));
-  });
-
-  test("a transaction the kernel refuses changes nothing", async () => {
-    const before = await readKernelTable(netns().runner, "ip");
-    // Deleting a chain that rules still jump to is valid script but refused by the kernel (EBUSY).
-    const tx = new Transaction({ family: "ip", table: "kube-proxy", existing: { chains: ["services", "masquerading"], sets: [], maps: [] } })
-      .flush({ kind: "chain", name: "masquerading" })
-      .delete({ kind: "chain", name: "services" });
-    const err = await createNftClient(netns().runner).apply(tx).catch((e) => e);
-    expect(isBackendError(err, "apply")).toBe(true);
-    const after = await readKernelTable(netns().runner, "ip");
-    expect(after?.text).toBe(before?.text ?? "missing");
-    expect(after?.text).toContain("masquerade fully-random");
-  });
-
-  test("SCTP ports and unnamed ports load", async () => {
-    const sctp = sp("ns4", "sig", "", "SCTP", "172.30.0.40", 3868, [{ ip: "10.180.0.4", port: 3868 }]);
-    await createNftablesBackend({ runner: netns().runner }).sync({ family: "IPv4", servicePorts: [sctp] });
-    const t = await readKernelTable(netns().runner, "ip");
-    expect(t?.elements["service-ips"]).toEqual([`172.30.0.40 . sctp . 3868 : goto ${serviceChainName(sctp)}`]);
-    expect(t?.text).toContain("meta l4proto sctp dnat to 10.180.0.4:3868");
-  });
-
-  test("IPv6 renders into table ip6 kube-proxy", async () => {
-    const v6 = sp("ns1", "web6", "http", "TCP", "fd00:30::10", 80, [{ ip: "fd00:180::1", port: 8080 }]);
-    const v6empty = sp("ns1", "none6", "", "UDP", "fd00:30::20", 53, []);
-    await createNftablesBackend({ runner: netns().runner }).sync({ family: "IPv6", servicePorts: [v6, v6empty] });
-    const t = await readKernelTable(netns().runner, "ip6");
-    expect(t?.elements["service-ips"]).toEqual([`fd00:30::10 . tcp . 80 : goto ${serviceChainName(v6)}`]);
-    expect(t?.elements["no-endpoint-services"]).toEqual(["fd00:30::20 . udp . 53 : goto reject-chain"]);
-    expect(t?.chains).toContain(endpointChainName(v6, { ip: "fd00:180::1", port: 8080 }));
-    expect(t?.text).toContain("dnat to [fd00:180::1]:8080");
+  test("partial syncs on the real kernel: same dump as the fake, and as a fresh full sync", async () => {
+    const fake = createFakeNft();
+    const onFake = createNftablesBackend({ runner: scriptedRunner([]), client: fake });
+    const real = createNftablesBackend({ runner: netns().runner });
+    const steps: [ProxyState, string[] | null][] = [
+      [stateA, null],
+      [stateB, ["ns3/gone", "ns4/sig"]],
+      [{ ...stateB, servicePorts: [webTCP, webUDP, { ...empty, endpoints: [{ ip: "10.180.0.9", port: 80 }] }] }, ["ns2/empty"]],
+      [{ ...stateB, servicePorts: [webTCP, { ...webUDP, endpoints: webUDP.endpoints.slice(0, 1) }] }, ["ns1/web", "ns2/empty"]],
+      [{ ...stateB, servicePorts: [webTCP] }, ["ns1/web"]],
+      [{ ...stateB, servicePorts: [webTCP] }, []],
+    ];
+    for (const [st, changed] of steps) {
+      const a = await onFake.sync(st, changed && new Set(changed));
+      const b = await real.sync(st, changed && new Set(changed));
+      expect(b.full).toBe(a.full ?? true);
+      const listed = await netns().runner(["nft", "list", "table", "ip", "kube-proxy"]);
+      expect(canonicalListing(listed.stdout)).toBe(fake.dump("ip"));
+    }
+    const fresh = createFakeNft();
+    await createNftablesBackend({ runner: scriptedRunner([]), client: fresh }).sync(steps.at(-1)![0]);
+    expect(fake.dump("ip")).toBe(fresh.dump("ip"));
   });
 
   test("real packets: connections to the ClusterIP are DNATed to both endpoints", async () => {

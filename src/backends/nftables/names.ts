@@ -31,6 +31,8 @@ export const NAT_POSTROUTING_CHAIN = "nat-postrouting";
 export const FILTER_INPUT_CHAIN = "filter-input";
 export const FILTER_FORWARD_CHAIN = "filter-forward";
 export const FILTER_OUTPUT_CHAIN = "filter-output";
+export const FILTER_PREROUTING_PRE_DNAT_CHAIN = "filter-prerouting-pre-dnat";
+export const FILTER_OUTPUT_PRE_DNAT_CHAIN = "filter-output-pre-dnat";
 
 // Regular chains jumped to from the base chains.
 export const SERVICES_CHAIN = "services";
@@ -39,11 +41,47 @@ export const CLUSTER_IPS_CHECK_CHAIN = "cluster-ips-check";
 export const REJECT_CHAIN = "reject-chain";
 export const MARK_FOR_MASQUERADE_CHAIN = "mark-for-masquerade";
 export const MASQUERADING_CHAIN = "masquerading";
+export const NODEPORT_ENDPOINTS_CHECK_CHAIN = "nodeport-endpoints-check";
+export const FIREWALL_CHECK_CHAIN = "firewall-check";
+/** Ours: where `firewall-ips` sends a LoadBalancer IP with source ranges (upstream has a chain per Service). */
+export const FIREWALL_SOURCE_CHECK_CHAIN = "firewall-source-check";
 
 // Sets and maps.
 export const SERVICE_IPS_MAP = "service-ips";
 export const NO_ENDPOINT_SERVICES_MAP = "no-endpoint-services";
 export const CLUSTER_IPS_SET = "cluster-ips";
+export const SERVICE_NODEPORTS_MAP = "service-nodeports";
+export const NO_ENDPOINT_NODEPORTS_MAP = "no-endpoint-nodeports";
+export const NODEPORT_IPS_SET = "nodeport-ips";
+export const FIREWALL_IPS_MAP = "firewall-ips";
+/** Ours: `lbIP . proto . port . allowed source prefix`, one element per (LB IP, port, range). */
+export const FIREWALL_ALLOW_SET = "firewall-allow";
+/** Ours: `endpoint . endpoint` pairs; a DNATed connection from an endpoint to itself is masqueraded. */
+export const HAIRPIN_SET = "hairpin-endpoints";
+
+/**
+ * The grouped endpoint objects (ours, see README): Services that share an entry kind, protocol
+ * and endpoint count K share one chain, and all with protocol and K share one endpoint map.
+ * Longest: "group-nodeport-endpoints-sctp-65535" (35 characters).
+ */
+export type GroupKind = "cluster" | "external" | "nodeport";
+
+/** Identity of one endpoint group. */
+export interface GroupId {
+  kind: GroupKind;
+  proto: L4Proto;
+  k: number;
+}
+
+/** `group-<kind>-<proto>-<K>`: the chain that masquerades as the entry kind needs and DNATs through the group's map. */
+export function groupChainName(g: GroupId): string {
+  return `group-${g.kind}-${g.proto}-${g.k}`;
+}
+
+/** The endpoint map a group's chain DNATs through: `addr . port . index` for service addresses, `port . index` for NodePorts. */
+export function groupMapName(g: GroupId): string {
+  return g.kind === "nodeport" ? `group-nodeport-endpoints-${g.proto}-${g.k}` : `group-endpoints-${g.proto}-${g.k}`;
+}
 
 /** Prefixes of the per-ServicePort objects (upstream's; "local-", "external-", "firewall-", "affinity-" arrive with their features). */
 export const SERVICE_CHAIN_PREFIX = "service-";

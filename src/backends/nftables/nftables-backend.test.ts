@@ -31,7 +31,7 @@ describe("createNftablesBackend", () => {
 
   test("sync applies one full transaction and reports stats; skipped values are logged", async () => {
     const runner = scriptedRunner([
-      { argv: ["nft", "-f", "-"], stdin: (s) => s.startsWith("add table ip kube-proxy\ndelete table ip kube-proxy\n") && s.includes("dnat to 10.180.0.1:80") },
+      { argv: ["nft", "-f", "-"], stdin: (s) => s.startsWith("add table ip kube-proxy\ndelete table ip kube-proxy\n") && s.includes("172.30.0.41 . 80 . 0 : 10.180.0.1 . 80") },
     ]);
     const log = memoryLogger();
     const stats = await createNftablesBackend({ runner, log }).sync(state);

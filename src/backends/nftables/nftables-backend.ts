@@ -1,43 +1,100 @@
 /**
- * The nftables Backend: every sync renders the whole ProxyState and replaces table
- * `kube-proxy` of its family in one `nft -f -` transaction. (Partial syncs with element stores
- * come later; the full render stays their oracle.)
+ * The nftables Backend for one IP family. It keeps the applied state in memory (element store
+ * and the group chains present), so a sync never lists the kernel. A full sync replaces table
+ * `kube-proxy` whole: at the first sync, after a failed apply, when node-wide facts changed, or
+ * when the caller asks. Otherwise only the changed Services' elements move, and group chains
+ * that fell out of use are deleted in a later, separate transaction.
  */
 import type { Backend, SyncStats } from "../backend.ts";
+import type { IPFamily } from "../../lib/ip.ts";
 import type { Runner } from "../../lib/exec.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
+import { DEFAULT_NODE_FACTS } from "../../model/proxy-state.ts";
 import { BackendError } from "../backend.ts";
-import { createNftClient } from "./client.ts";
+import { createNftClient, type NftClient } from "./client.ts";
+import type { ElementStore } from "./element-store.ts";
+import type { GroupId } from "./names.ts";
 import type { NftFamily } from "./objects.ts";
-import { renderFullSync, type RenderOptions } from "./render-full-sync.ts";
+import { contextFingerprint, DEFAULT_MASQUERADE_BIT, renderContext } from "./render-context.ts";
+import { renderFull, renderPartial, renderStaleCleanup, type PresentGroups, type SyncRender } from "./render-sync.ts";
 
-/** What the nftables backend is built from. */
+/** Options of the renderers that come from configuration. */
+export interface RenderOptions {
+  /** Bit of the packet mark that requests masquerade (default 14, i.e. 0x4000). */
+  masqueradeBit?: number;
+}
+
+/** What the nftables backend is built from. `client` replaces the real nft (tests pass the fake). */
 export interface NftablesBackendOptions extends RenderOptions {
   runner: Runner;
+  client?: NftClient;
   log?: Logger;
 }
 
 const FAMILIES: readonly NftFamily[] = ["ip", "ip6"];
 
+interface Applied {
+  family: IPFamily;
+  fingerprint: string;
+  store: ElementStore;
+  present: PresentGroups;
+  /** Groups that fell out of use in an earlier sync, to delete in a later transaction. */
+  unused: GroupId[];
+}
+
 /**
  * Creates the backend; starts nothing. `sync` throws BackendError("apply") when nft refuses the
- * transaction (the kernel keeps the previous table); `cleanup` deletes `ip kube-proxy` and
- * `ip6 kube-proxy` where present and throws BackendError("apply") naming each family that failed.
+ * transaction (the kernel keeps the previous table, and the next sync is a full one); `cleanup`
+ * deletes `ip kube-proxy` and `ip6 kube-proxy` where present and throws BackendError("apply")
+ * naming each family that failed.
  */
 export function createNftablesBackend(options: NftablesBackendOptions): Backend {
-  const client = createNftClient(options.runner);
+  const client = options.client ?? createNftClient(options.runner);
   const log = options.log?.with("nftables");
+  let applied: Applied | null = null;
+
+  const cleanupUnused = async (a: Applied, ctx: ReturnType<typeof renderContext>): Promise<void> => {
+    if (a.unused.length === 0) return;
+    const r = renderStaleCleanup(ctx, a.unused, a.store, a.present);
+    a.unused = [];
+    if (!r) return;
+    try {
+      if (r.tx.operations.length > 0) await client.apply(r.tx);
+      a.present = r.present;
+    } catch (e) {
+      // Harmless leftovers: unused chains and maps; a later full sync drops them.
+      log?.warn("Deleting unused group chains failed; they stay until the next full sync", { family: a.family, err: e });
+    }
+  };
+
   return {
     mode: "nftables",
-    async sync(state: ProxyState): Promise<SyncStats> {
-      const render = renderFullSync(state, options);
+    async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
+      const ctx = renderContext(state.family, options.masqueradeBit ?? DEFAULT_MASQUERADE_BIT, state.node ?? DEFAULT_NODE_FACTS);
+      const fingerprint = contextFingerprint(ctx);
+      const prev = applied;
+      const partial = prev !== null && changed != null && prev.fingerprint === fingerprint && prev.family === state.family;
+      // The store is updated in place while rendering; forget it until the apply succeeded.
+      applied = null;
+      let render: SyncRender;
+      if (partial) {
+        // Groups unused since an earlier sync go first, in their own transaction.
+        await cleanupUnused(prev, ctx);
+        render = renderPartial(state, ctx, changed, prev.store, prev.present);
+      } else {
+        render = renderFull(state, ctx);
+      }
       for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
-      const { scriptBytes } = await client.apply(render.tx);
-      log?.info("Synced nftables rules", { family: state.family, servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes }, 2);
-      return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes };
+      // Nothing changed: no process at all (an empty script is not worth a transaction).
+      const { scriptBytes } = render.tx.operations.length === 0 && !render.tx.error ? { scriptBytes: 0 } : await client.apply(render.tx);
+      applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: [...(partial ? prev.unused : []), ...render.unused] };
+      const counts = render.store.counts();
+      log?.info("Synced nftables rules", { family: state.family, full: !partial, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes }, 2);
+      return { ...counts, scriptBytes, full: !partial };
     },
     async cleanup(): Promise<void> {
+      applied = null;
       const failures: string[] = [];
       // Each family on its own: a failure in one must not keep the other's rules in place.
       for (const family of FAMILIES) {

@@ -44,23 +44,32 @@ export interface ChainObject {
   comment?: string;
 }
 
-/** The data types a set or map key (or a concatenation part) may have. */
-export type KeyType = "addr" | "inet_proto" | "inet_service";
+/**
+ * The data types a set or map key (or a concatenation part) may have. `index` is the result of
+ * `numgen random mod N`: the random pick among a Service's endpoints.
+ */
+export type KeyType = "addr" | "inet_proto" | "inet_service" | "index";
 
-/** A named set of keys. */
+/** A named set of keys; `interval` lets address parts be prefixes. */
 export interface SetObject {
   kind: "set";
   name: string;
   keyType: readonly KeyType[];
+  interval?: boolean;
   comment?: string;
 }
 
-/** A named verdict map (the only map kind kube-proxy needs). */
+/**
+ * A named map: to verdicts (dispatch), or to an endpoint `address . port` (DNAT through a map).
+ * A map whose key has an `index` part needs `modulus` (the N of `numgen random mod N`); nft
+ * declares it with `typeof`, since an integer has no fixed-size type name.
+ */
 export interface MapObject {
   kind: "map";
   name: string;
   keyType: readonly KeyType[];
-  valueType: "verdict";
+  valueType: "verdict" | "endpoint";
+  modulus?: number;
   comment?: string;
 }
 
@@ -72,17 +81,31 @@ export type Verdict =
 /** One typed part of an element key; the container's key type says which one is expected. */
 export type KeyPart =
   | { type: "addr"; addr: string }
+  /** An address range `addr/len`, only in interval sets (a full-length prefix is an address). */
+  | { type: "prefix"; cidr: string }
   | { type: "inet_proto"; proto: L4Proto }
-  | { type: "inet_service"; port: number };
+  | { type: "inet_service"; port: number }
+  | { type: "index"; index: number };
 
-/** An element of a set (no value) or of a verdict map (with a verdict). */
+/** The value of an endpoint-map element: where DNAT sends the packet. */
+export interface EndpointValue {
+  addr: string;
+  port: number;
+}
+
+/** An element of a set (no value), of a verdict map (a verdict) or of an endpoint map. */
 export interface ElementObject {
   kind: "element";
   /** The set or map the element belongs to. */
   container: string;
   key: readonly KeyPart[];
-  value?: Verdict;
+  value?: Verdict | EndpointValue;
   comment?: string;
+}
+
+/** True when an element value is a verdict (not an endpoint). */
+export function isVerdict(v: Verdict | EndpointValue): v is Verdict {
+  return "verdict" in v;
 }
 
 /** A packet field a lookup key or match reads. */
@@ -94,6 +117,16 @@ export type RuleFragment =
   | { match: "addr"; field: "saddr" | "daddr"; addr: string }
   | { match: "addr-in-set"; field: "saddr" | "daddr"; set: string }
   | { match: "l4proto"; proto: L4Proto }
+  /** `ip saddr != 10.0.0.0/8`: the address is outside the prefix. */
+  | { match: "addr-not-in-prefix"; field: "saddr" | "daddr"; cidr: string }
+  /** `iifname != "cbr0"` (or `"veth*"` with `prefix`): the packet did not come in on it. */
+  | { match: "iifname-not"; name: string; prefix: boolean }
+  /** `fib daddr type local`: the destination is one of this host's addresses. */
+  | { match: "fib-daddr-local" }
+  /** `ct status dnat`: the connection was DNATed. */
+  | { match: "ct-status-dnat" }
+  /** `KEY @SET` (or `KEY != @SET` with `negate`): a (concatenated) key in a set. */
+  | { match: "key-in-set"; key: readonly PacketField[]; set: string; negate?: boolean }
   /** `mark and MASK == 0`: true when the bits of `mask` are all clear. */
   | { match: "mark-clear"; mask: number }
   /** `KEY vmap @MAP`: dispatch on a (concatenated) key. */
@@ -104,6 +137,12 @@ export type RuleFragment =
   | { stmt: "mark-xor"; value: number }
   | { stmt: "masquerade"; fullyRandom: boolean }
   | { stmt: "dnat"; addr: string; port: number }
+  /**
+   * `meta l4proto P dnat to KEY . numgen random mod N map @MAP`: DNAT to the endpoint the map
+   * holds for this packet's key and a uniform random pick. `key` is `daddr . dport` for
+   * service addresses and `dport` for NodePorts.
+   */
+  | { stmt: "dnat-map"; proto: L4Proto; key: readonly ("daddr" | "dport")[]; modulus: number; map: string }
   | { stmt: "reject" }
   | { stmt: "verdict"; verdict: Verdict };
 

@@ -5,6 +5,8 @@
  */
 import {
   PRIORITY_VALUES,
+  isVerdict,
+  type MapObject,
   type ChainObject,
   type ElementObject,
   type KeyPart,
@@ -17,10 +19,33 @@ import {
 } from "./objects.ts";
 import type { NftOperation } from "./transaction.ts";
 
+/** The most elements printed in one statement (keeps single lines of a huge sync bounded). */
+const ELEMENT_BATCH_MAX = 1000;
+
 /** The script text of `ops` on table `family table`, ending with a newline. */
 export function renderScript(family: NftFamily, table: string, ops: readonly NftOperation[]): string {
   const where = `${family} ${table}`;
-  const lines = ops.map((o) => `${o.op} ${printObject(o.op, family, where, o.object)}`);
+  const lines: string[] = [];
+  // Consecutive element adds (or deletes) of one set or map become one statement: nft parses
+  // and commits a batch far faster than one command per element (performance.md, section 9).
+  for (let i = 0; i < ops.length; ) {
+    const o = ops[i]!;
+    if (o.object.kind === "element" && o.op !== "flush") {
+      const container = o.object.container;
+      const batch: string[] = [];
+      let j = i;
+      for (; j < ops.length && j - i < ELEMENT_BATCH_MAX; j++) {
+        const n = ops[j]!;
+        if (n.op !== o.op || n.object.kind !== "element" || n.object.container !== container) break;
+        batch.push(element(n.object, o.op === "add"));
+      }
+      lines.push(`${o.op} element ${where} ${container} { ${batch.join(", ")} }`);
+      i = j;
+      continue;
+    }
+    lines.push(`${o.op} ${printObject(o.op, family, where, o.object)}`);
+    i++;
+  }
   return lines.length > 0 ? `${lines.join("\n")}\n` : "";
 }
 
@@ -33,9 +58,9 @@ function printObject(op: NftOperation["op"], family: NftFamily, where: string, o
     case "chain":
       return `chain ${where} ${o.name}${full ? block([...baseChain(o), quoted("comment", o.comment)]) : ""}`;
     case "set":
-      return `set ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)}`, quoted("comment", o.comment)]) : ""}`;
+      return `set ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)}`, o.interval ? "flags interval" : null, quoted("comment", o.comment)]) : ""}`;
     case "map":
-      return `map ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)} : ${o.valueType}`, quoted("comment", o.comment)]) : ""}`;
+      return `map ${where} ${o.name}${full ? block([mapType(family, o), quoted("comment", o.comment)]) : ""}`;
     case "element":
       return `element ${where} ${o.container} { ${element(o, full)} }`;
     case "rule":
@@ -63,10 +88,24 @@ function keyType(family: NftFamily, types: readonly KeyType[]): string {
   return types.map((t) => (t === "addr" ? (family === "ip" ? "ipv4_addr" : "ipv6_addr") : t)).join(" . ");
 }
 
+/**
+ * A verdict map has a plain type; an endpoint map is declared with `typeof`, because its key
+ * holds a `numgen` result (an integer has no fixed-size type name in nft 1.0.6).
+ */
+function mapType(family: NftFamily, m: MapObject): string {
+  if (m.valueType === "verdict") return `type ${keyType(family, m.keyType)} : verdict`;
+  const expr = (t: KeyType) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? "th dport" : `numgen random mod ${m.modulus}`);
+  return `typeof ${m.keyType.map(expr).join(" . ")} : ${family} daddr . th dport`;
+}
+
 function keyPart(p: KeyPart): string {
   switch (p.type) {
     case "addr":
       return p.addr;
+    case "prefix":
+      return p.cidr;
+    case "index":
+      return String(p.index);
     case "inet_proto":
       return p.proto;
     case "inet_service":
@@ -78,7 +117,8 @@ function element(e: ElementObject, full: boolean): string {
   const key = e.key.map(keyPart).join(" . ");
   if (!full) return key;
   const comment = e.comment !== undefined ? ` comment "${e.comment}"` : "";
-  return `${key}${comment}${e.value ? ` : ${verdict(e.value)}` : ""}`;
+  const value = e.value === undefined ? "" : isVerdict(e.value) ? ` : ${verdict(e.value)}` : ` : ${e.value.addr} . ${e.value.port}`;
+  return `${key}${comment}${value}`;
 }
 
 /** Prints a verdict. */
@@ -115,6 +155,16 @@ function fragment(family: NftFamily, f: RuleFragment): string {
         return `meta l4proto ${f.proto}`;
       case "mark-clear":
         return `mark and ${hex(f.mask)} == 0`;
+      case "addr-not-in-prefix":
+        return `${family} ${f.field} != ${f.cidr}`;
+      case "iifname-not":
+        return `iifname != "${f.name}${f.prefix ? "*" : ""}"`;
+      case "fib-daddr-local":
+        return "fib daddr type local";
+      case "ct-status-dnat":
+        return "ct status dnat";
+      case "key-in-set":
+        return `${f.key.map((k) => field(family, k)).join(" . ")} ${f.negate ? "!= " : ""}@${f.set}`;
     }
   }
   switch (f.stmt) {
@@ -130,6 +180,8 @@ function fragment(family: NftFamily, f: RuleFragment): string {
       return f.fullyRandom ? "masquerade fully-random" : "masquerade";
     case "dnat":
       return `dnat to ${family === "ip6" ? `[${f.addr}]` : f.addr}:${f.port}`;
+    case "dnat-map":
+      return `meta l4proto ${f.proto} dnat ${family} to ${f.key.map((k) => field(family, k)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
     case "reject":
       return "reject";
     case "verdict":

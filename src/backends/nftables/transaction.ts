@@ -7,6 +7,7 @@
  */
 import { NftError, type NftErrorKind } from "./nft-error.ts";
 import {
+  isVerdict,
   verdictChains,
   type ElementObject,
   type FlushableObject,
@@ -21,7 +22,7 @@ import {
   type Verdict,
 } from "./objects.ts";
 import { renderScript } from "./script.ts";
-import { checkAddr, checkComment, checkMark, checkName, checkPort, checkProto } from "./validate.ts";
+import { checkAddr, checkComment, checkIfname, checkMark, checkModulus, checkName, checkPort, checkPrefix, checkProto } from "./validate.ts";
 
 /** One recorded operation. */
 export type NftOperation =
@@ -47,6 +48,15 @@ export interface TransactionTarget {
 interface Container {
   kind: "set" | "map";
   keyType: readonly KeyType[];
+  interval: boolean;
+  valueType: "verdict" | "endpoint" | null;
+  modulus: number | undefined;
+}
+
+function containerOf(o: SetObject | MapObject): Container {
+  return o.kind === "set"
+    ? { kind: "set", keyType: o.keyType, interval: o.interval === true, valueType: null, modulus: undefined }
+    : { kind: "map", keyType: o.keyType, interval: false, valueType: o.valueType, modulus: o.modulus };
 }
 
 const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
@@ -60,6 +70,8 @@ export class Transaction {
   #tableKnown: boolean;
   #chains = new Set<string>();
   #containers = new Map<string, Container>();
+  /** Addresses already checked in this transaction (a big sync repeats each many times). */
+  #goodAddrs = new Set<string>();
 
   /** Fails (throws NftError) only when the table name itself is invalid. */
   constructor(target: TransactionTarget) {
@@ -70,7 +82,7 @@ export class Transaction {
     this.#tableKnown = target.existing !== undefined;
     for (const c of target.existing?.chains ?? []) this.#chains.add(c);
     for (const s of [...(target.existing?.sets ?? []), ...(target.existing?.maps ?? [])]) {
-      this.#containers.set(s.name, { kind: s.kind, keyType: s.keyType });
+      this.#containers.set(s.name, containerOf(s));
     }
   }
 
@@ -136,7 +148,11 @@ export class Transaction {
         this.#name(o.name);
         this.#comment(o.comment);
         if (o.keyType.length === 0) fail("invalid-value", `${o.kind} ${o.name}: empty key type`);
-        this.#containers.set(o.name, { kind: o.kind, keyType: o.keyType });
+        if (o.keyType.includes("index")) {
+          if (o.kind !== "map") fail("invalid-value", `set ${o.name}: index keys are for endpoint maps`);
+          this.#value(checkModulus(o.modulus), `map ${o.name}`);
+        }
+        this.#containers.set(o.name, containerOf(o));
         return;
       case "element":
         this.#checkElement(o);
@@ -191,6 +207,12 @@ export class Transaction {
     if (bad) fail("invalid-value", `${where}: ${bad}`);
   }
 
+  #addr(addr: string, where: string): void {
+    if (this.#goodAddrs.has(addr)) return;
+    this.#value(checkAddr(this.family, addr), where);
+    this.#goodAddrs.add(addr);
+  }
+
   #chainRef(name: string): void {
     if (!this.#chains.has(name)) fail("undefined-reference", `chain ${JSON.stringify(name)} is not defined`);
   }
@@ -213,8 +235,13 @@ export class Transaction {
     const where = `element of ${e.container}`;
     if (e.key.length !== c.keyType.length) fail("invalid-value", `${where}: key has ${e.key.length} parts, type has ${c.keyType.length}`);
     e.key.forEach((part, i) => {
-      if (part.type !== c.keyType[i]) fail("invalid-value", `${where}: key part ${i} is ${part.type}, expected ${c.keyType[i]}`);
-      if (part.type === "addr") this.#value(checkAddr(this.family, part.addr), where);
+      const asType = part.type === "prefix" && c.interval ? "addr" : part.type;
+      if (asType !== c.keyType[i]) fail("invalid-value", `${where}: key part ${i} is ${part.type}, expected ${c.keyType[i]}`);
+      if (part.type === "addr") this.#addr(part.addr, where);
+      if (part.type === "prefix") this.#value(checkPrefix(this.family, part.cidr), where);
+      if (part.type === "index" && !(Number.isInteger(part.index) && part.index >= 0 && part.index < (c.modulus ?? 0))) {
+        fail("invalid-value", `${where}: index ${part.index} outside 0..${(c.modulus ?? 0) - 1}`);
+      }
       if (part.type === "inet_proto") this.#value(checkProto(part.proto), where);
       if (part.type === "inet_service") this.#value(checkPort(part.port), where);
     });
@@ -224,9 +251,18 @@ export class Transaction {
   #checkElement(e: ElementObject): void {
     const c = this.#elementKey(e);
     this.#comment(e.comment);
-    if (c.kind === "map" && !e.value) fail("invalid-value", `element of map ${e.container} needs a verdict`);
+    if (c.kind === "map" && !e.value) fail("invalid-value", `element of map ${e.container} needs a value`);
     if (c.kind === "set" && e.value) fail("invalid-value", `element of set ${e.container} cannot have a value`);
-    if (e.value) this.#verdict(e.value, `element of ${e.container}`);
+    if (!e.value) return;
+    const where = `element of ${e.container}`;
+    if (isVerdict(e.value)) {
+      if (c.valueType !== "verdict") fail("invalid-value", `${where}: a verdict in an endpoint map`);
+      this.#verdict(e.value, where);
+    } else {
+      if (c.valueType !== "endpoint") fail("invalid-value", `${where}: an endpoint in a verdict map`);
+      this.#addr(e.value.addr, where);
+      this.#value(checkPort(e.value.port), where);
+    }
   }
 
   #checkRule(r: RuleObject): void {
@@ -253,6 +289,18 @@ export class Transaction {
           return this.#value(checkProto(f.proto), where);
         case "mark-clear":
           return this.#value(checkMark(f.mask), where);
+        case "addr-not-in-prefix":
+          return this.#value(checkPrefix(this.family, f.cidr), where);
+        case "iifname-not":
+          return this.#value(checkIfname(f.name), where);
+        case "fib-daddr-local":
+        case "ct-status-dnat":
+          return;
+        case "key-in-set": {
+          const c = this.#containerRef(f.set, "set");
+          if (f.key.map((k) => FIELD_TYPE[k]).join(" . ") !== c.keyType.join(" . ")) fail("invalid-value", `${where}: key ${f.key.join(" . ")} does not match set ${f.set}`);
+          return;
+        }
       }
     }
     switch (f.stmt) {
@@ -272,6 +320,14 @@ export class Transaction {
       case "dnat":
         this.#value(checkAddr(this.family, f.addr), where);
         return this.#value(checkPort(f.port), where);
+      case "dnat-map": {
+        const c = this.#containerRef(f.map, "map");
+        this.#value(checkProto(f.proto), where);
+        const want = [...f.key.map((k) => FIELD_TYPE[k]), "index"].join(" . ");
+        if (c.valueType !== "endpoint" || c.keyType.join(" . ") !== want) fail("invalid-value", `${where}: map ${f.map} is not an endpoint map keyed ${want}`);
+        if (f.modulus !== c.modulus) fail("invalid-value", `${where}: modulus ${f.modulus} differs from map ${f.map}'s ${c.modulus}`);
+        return;
+      }
       case "masquerade":
       case "reject":
         return;

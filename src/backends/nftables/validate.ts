@@ -2,6 +2,7 @@
  * Value checks shared by the transaction: names, comments, addresses, ports, marks. Each returns
  * an error message, or null when the value may be printed into a script as it is.
  */
+import { parseCIDR } from "../../lib/cidr.ts";
 import { parseIPv4, parseIPv6 } from "../../lib/ip.ts";
 import type { L4Proto, NftFamily } from "./objects.ts";
 
@@ -54,4 +55,29 @@ export function checkProto(proto: string): string | null {
 /** Checks a 32-bit packet mark value (non-zero). */
 export function checkMark(value: number): string | null {
   return Number.isInteger(value) && value > 0 && value <= 0xffffffff ? null : `invalid mark ${value}`;
+}
+
+/** Checks an `addr/len` prefix of the table's family, written canonically (host bits clear). */
+export function checkPrefix(family: NftFamily, cidr: string): string | null {
+  const parsed = parseCIDR(cidr);
+  const want = family === "ip" ? "IPv4" : "IPv6";
+  if (!parsed || parsed.family !== want) return `${JSON.stringify(cidr)} is not an ${want} prefix`;
+  return parsed.text === cidr ? null : `${JSON.stringify(cidr)} is not canonical (${parsed.text})`;
+}
+
+/**
+ * Interface names are printed inside double quotes: the kernel's own rules (at most 15
+ * characters, no "/", no whitespace) narrowed to characters that cannot close the quotes or
+ * act as a wildcard.
+ */
+const IFNAME = /^[A-Za-z0-9_.:@-]{1,15}$/;
+
+/** Checks an interface name (or prefix). */
+export function checkIfname(name: string): string | null {
+  return IFNAME.test(name) ? null : `invalid interface name ${JSON.stringify(name)}`;
+}
+
+/** Checks the N of `numgen random mod N`. */
+export function checkModulus(n: number | undefined): string | null {
+  return n !== undefined && Number.isInteger(n) && n >= 1 && n <= 65535 ? null : `invalid modulus ${n}`;
 }

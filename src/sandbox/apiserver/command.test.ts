@@ -7,6 +7,10 @@ const rows: [string[], string][] = [
   [["--bogus", "1"], "unknown flag --bogus"],
   [["--token"], "flag --token needs a value"],
   [["stray"], 'unexpected argument "stray"'],
+  [["--fault", "explode@1s"], 'bad value "explode@1s" for --fault: unknown fault'],
+  [["--fault=error-500=x@1s"], "error-500=N needs a positive whole number"],
+  [["--history-window", "0"], 'bad value "0" for --history-window: expected a positive whole number'],
+  [["--bookmark-interval", "often"], 'bad value "often" for --bookmark-interval: expected a duration'],
 ];
 
 for (const [argv, message] of rows) {

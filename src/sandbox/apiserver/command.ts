@@ -1,14 +1,19 @@
 /**
- * `kube-proxy sandbox apiserver --listen HOST:PORT [--token T] [--tls] [--write-kubeconfig FILE]`:
- * runs the sandbox API server until SIGINT or SIGTERM. Flags are checked with valibot; a bad one
- * is named with its value and the exit code is 2.
+ * `kube-proxy sandbox apiserver --listen HOST:PORT [--token T] [--tls | --mtls]
+ * [--write-kubeconfig FILE] [--history-window N] [--bookmark-interval DUR] [--fault SPEC]...`:
+ * runs the sandbox API server until SIGINT or SIGTERM. `--mtls` generates a CA, a server and a
+ * client certificate and requires client certificates (the kubeconfig written carries the
+ * client's). `--fault` (repeatable) is described in fault-schedule.ts. Flags are checked with
+ * valibot; a bad one is named with its value and the exit code is 2.
  */
 import { writeFile } from "node:fs/promises";
 import * as v from "valibot";
 import { realRunner } from "../../lib/exec.ts";
 import { createLogger } from "../../lib/log.ts";
+import { type FaultSpec, parseDuration, parseFaultSpec, startFaultSchedule } from "./fault-schedule.ts";
 import { generateSelfSignedCert } from "./self-signed.ts";
 import { startSandboxApiServer } from "./server.ts";
+import { generateSandboxPki } from "./test-pki.ts";
 
 const ListenSchema = v.pipe(
   v.string(),
@@ -21,33 +26,47 @@ const FlagsSchema = v.strictObject({
   token: v.optional(v.pipe(v.string(), v.regex(/^[\x21-\x7e]+$/, "expected printable characters, no spaces"))),
   "write-kubeconfig": v.optional(v.pipe(v.string(), v.minLength(1, "expected a file path"))),
   tls: v.optional(v.literal("true")),
+  mtls: v.optional(v.literal("true")),
+  "history-window": v.optional(v.pipe(v.string(), v.regex(/^[1-9]\d*$/, "expected a positive whole number"), v.transform(Number))),
+  "bookmark-interval": v.optional(v.pipe(v.string(), v.check((s) => (parseDuration(s) ?? 0) > 0, "expected a duration such as 5s"), v.transform((s) => parseDuration(s)!))),
 });
 
 type Flags = v.InferOutput<typeof FlagsSchema>;
 
-/** Splits `--flag value`, `--flag=value` and the boolean `--tls`; null plus a message on a stray argument. */
-function splitArgv(argv: string[]): { flags: Record<string, string> } | { error: string } {
+const BOOLEAN_FLAGS = new Set(["tls", "mtls"]);
+
+/** Splits `--flag value`, `--flag=value` and the booleans; `--fault` may repeat. A message on a stray argument or a bad fault. */
+function splitArgv(argv: string[]): { flags: Record<string, string>; faults: FaultSpec[] } | { error: string } {
   const flags: Record<string, string> = {};
+  const faults: FaultSpec[] = [];
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
     if (!m) return { error: `unexpected argument ${JSON.stringify(arg)}` };
     const name = m[1]!;
-    if (name === "tls") {
-      flags.tls = m[2] ?? "true";
+    if (BOOLEAN_FLAGS.has(name)) {
+      flags[name] = m[2] ?? "true";
       continue;
     }
     const value = m[2] ?? argv[++i];
     if (value === undefined) return { error: `flag --${name} needs a value` };
+    if (name === "fault") {
+      const f = parseFaultSpec(value);
+      if ("error" in f) return { error: `bad value ${JSON.stringify(value)} for --fault: ${f.error}` };
+      faults.push(f);
+      continue;
+    }
     flags[name] = value;
   }
-  return { flags };
+  return { flags, faults };
 }
 
 /** A kubeconfig with one cluster, user and context; strings are JSON-quoted, which YAML accepts. */
-function kubeconfigText(url: string, token: string, ca?: string): string {
+function kubeconfigText(url: string, token: string, ca?: string, client?: { cert: string; key: string }): string {
   const q = JSON.stringify;
-  const caLine = ca ? `\n    certificate-authority-data: ${q(Buffer.from(ca).toString("base64"))}` : "";
+  const b64 = (s: string) => q(Buffer.from(s).toString("base64"));
+  const caLine = ca ? `\n    certificate-authority-data: ${b64(ca)}` : "";
+  const userLines = client ? `client-certificate-data: ${b64(client.cert)}\n    client-key-data: ${b64(client.key)}` : `token: ${q(token)}`;
   return `apiVersion: v1
 kind: Config
 clusters:
@@ -57,7 +76,7 @@ clusters:
 users:
 - name: sandbox
   user:
-    token: ${q(token)}
+    ${userLines}
 contexts:
 - name: sandbox
   context:
@@ -91,15 +110,25 @@ export async function runSandboxApiserverCommand(argv: string[]): Promise<number
   const host = flags.listen.slice(0, sep).replace(/^\[|\]$/g, "");
   const port = Number(flags.listen.slice(sep + 1));
   const log = createLogger(0);
-  const tls = flags.tls ? await generateSelfSignedCert(realRunner, [host === "0.0.0.0" ? "127.0.0.1" : host, "localhost"]) : undefined;
-  const server = await startSandboxApiServer({ host, port, token: flags.token, tls, log });
+  const names = [host === "0.0.0.0" ? "127.0.0.1" : host, "localhost"];
+  const pki = flags.mtls ? await generateSandboxPki(realRunner, names) : undefined;
+  const tls = pki ? pki.server : flags.tls ? await generateSelfSignedCert(realRunner, names) : undefined;
+  const caCert = pki ? pki.ca.cert : tls?.cert;
+  const server = await startSandboxApiServer({
+    host, port, token: flags.token, tls, clientCA: pki?.ca.cert, log,
+    historyWindow: flags["history-window"], bookmarkIntervalMs: flags["bookmark-interval"],
+  });
   const kubeconfig = flags["write-kubeconfig"];
-  if (kubeconfig) await writeFile(kubeconfig, kubeconfigText(server.url, server.token, tls?.cert), { mode: 0o600 });
-  process.stdout.write(`sandbox apiserver listening on ${server.url}${kubeconfig ? ` (kubeconfig: ${kubeconfig})` : ` (token: ${server.token})`}\n`);
+  if (kubeconfig) await writeFile(kubeconfig, kubeconfigText(server.url, server.token, caCert, pki?.clients["sandbox-client"]), { mode: 0o600 });
+  const how = kubeconfig ? ` (kubeconfig: ${kubeconfig})` : pki ? " (mutual TLS; pass --write-kubeconfig for the client certificate)" : ` (token: ${server.token})`;
+  process.stdout.write(`sandbox apiserver listening on ${server.url}${how}\n`);
+  const stopFaults = startFaultSchedule(server, split.faults, (e) => log.error("sandbox apiserver: fault failed", { err: e }));
+  if (split.faults.length) log.info("sandbox apiserver: faults armed", { faults: split.faults.map((f) => f.name).join(",") });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
+  stopFaults();
   await server.stop();
   return 0;
 }

@@ -5,10 +5,12 @@
 import type { Logger } from "../../lib/log.ts";
 import { checkBearer } from "./auth.ts";
 import { discoveryDocument } from "./discovery.ts";
+import type { SandboxFaults } from "./faults.ts";
 import { openApiDocument } from "./openapi.ts";
 import { parseResourcePath, type ResourcePath } from "./paths.ts";
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector } from "./selectors.ts";
 import { StatusError, statusResponse } from "./status.ts";
+import { strategicMergePatch } from "./strategic-merge.ts";
 import type { KubeObject, SandboxStore } from "./store.ts";
 import { openWatch, type WatchRegistry } from "./watch.ts";
 
@@ -17,6 +19,9 @@ export interface RouteContext {
   store: SandboxStore;
   watches: WatchRegistry;
   token: string;
+  /** True when the TLS handshake already required and verified a client certificate (mutual TLS): no token needed. */
+  clientCertAuth: boolean;
+  faults: SandboxFaults;
   serverAddress: string;
   bookmarkIntervalMs: number;
   log?: Logger;
@@ -44,7 +49,7 @@ async function readBody(req: Request): Promise<KubeObject> {
   return obj;
 }
 
-/** RFC 7386 JSON merge patch: also what strategic merge patch does for maps, which is what kubectl label/annotate send. */
+/** RFC 7386 JSON merge patch (`kubectl patch --type merge`). */
 function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = target !== null && typeof target === "object" && !Array.isArray(target) ? { ...(target as object) } : {};
@@ -65,7 +70,6 @@ function bodyNamespace(rp: ResourcePath, obj: KubeObject): void {
 }
 
 function list(ctx: RouteContext, rp: ResourcePath, q: URLSearchParams): Response {
-  ctx.counts.list++;
   const labels = parseLabelSelector(q.get("labelSelector") ?? "");
   const fields = parseFieldSelector(q.get("fieldSelector") ?? "");
   let rv = ctx.store.resourceVersion;
@@ -84,21 +88,17 @@ function list(ctx: RouteContext, rp: ResourcePath, q: URLSearchParams): Response
     rv = token.rv;
     after = token.after;
   }
-  const all = ctx.store.list(rp.info.name, rp.namespace)
-    .filter(({ key, object }) => key > after && matchesLabels(labels, object.metadata.labels) && matchesFields(fields, object));
   const limit = Number(q.get("limit") ?? "0");
-  const page = limit > 0 ? all.slice(0, limit) : all;
-  const more = limit > 0 && all.length > limit;
+  const page = ctx.store.page(rp.info.name, rp.namespace, after, limit > 0 ? limit : 0, (o) => matchesLabels(labels, o.metadata.labels) && matchesFields(fields, o));
   const metadata: Record<string, unknown> = { resourceVersion: String(rv) };
-  if (more) {
-    metadata.continue = Buffer.from(JSON.stringify({ rv, after: page[page.length - 1]!.key })).toString("base64url");
-    metadata.remainingItemCount = all.length - limit;
+  if (page.remaining > 0) {
+    metadata.continue = Buffer.from(JSON.stringify({ rv, after: page.lastKey })).toString("base64url");
+    metadata.remainingItemCount = page.remaining;
   }
-  return Response.json({ kind: rp.info.listKind, apiVersion: rp.info.apiVersion, metadata, items: page.map((p) => p.object) });
+  return Response.json({ kind: rp.info.listKind, apiVersion: rp.info.apiVersion, metadata, items: page.items });
 }
 
 async function watch(ctx: RouteContext, rp: ResourcePath, q: URLSearchParams): Promise<Response> {
-  ctx.counts.watch++;
   await ctx.watchGate();
   const rvText = q.get("resourceVersion") ?? "";
   const fromRv = rvText === "" || rvText === "0" ? undefined : Number(rvText);
@@ -119,7 +119,13 @@ async function resource(ctx: RouteContext, req: Request, rp: ResourcePath, q: UR
   const { store, info } = { store: ctx.store, info: rp.info };
   const ns = info.namespaced ? rp.namespace : undefined;
   if (rp.name === undefined) {
-    if (req.method === "GET") return q.get("watch") === "true" || q.get("watch") === "1" ? watch(ctx, rp, q) : list(ctx, rp, q);
+    if (req.method === "GET") {
+      const isWatch = q.get("watch") === "true" || q.get("watch") === "1";
+      ctx.counts[isWatch ? "watch" : "list"]++;
+      const injected = ctx.faults.take(isWatch ? "watch" : "list", q);
+      if (injected) return injected;
+      return isWatch ? watch(ctx, rp, q) : list(ctx, rp, q);
+    }
     if (req.method === "POST") {
       if (info.namespaced && !rp.namespace) throw new StatusError(405, "MethodNotAllowed", `create ${info.name} needs a namespaced path`);
       const obj = await readBody(req);
@@ -142,10 +148,12 @@ async function resource(ctx: RouteContext, req: Request, rp: ResourcePath, q: UR
     }
     if (req.method === "PATCH") {
       const type = req.headers.get("content-type") ?? "";
-      if (!/merge-patch\+json/.test(type)) throw new StatusError(415, "UnsupportedMediaType", `the sandbox supports merge and strategic-merge patches only, not ${JSON.stringify(type)}`);
+      const strategic = /strategic-merge-patch\+json/.test(type);
+      if (!strategic && !/merge-patch\+json/.test(type)) throw new StatusError(415, "UnsupportedMediaType", `the sandbox supports merge and strategic-merge patches only, not ${JSON.stringify(type)}`);
       const current = store.get(info.name, ns, rp.name);
       if (!current) throw notFound();
-      const patched = mergePatch(current, await readBody(req)) as KubeObject;
+      const body = await readBody(req);
+      const patched = (strategic ? strategicMergePatch(info.name, current, body) : mergePatch(current, body)) as KubeObject;
       patched.metadata = { ...patched.metadata, name: rp.name, namespace: ns };
       return Response.json(store.update(info.name, patched));
     }
@@ -156,8 +164,9 @@ async function resource(ctx: RouteContext, req: Request, rp: ResourcePath, q: UR
 
 /** Answers one request. Never throws: every failure becomes a Status response. */
 export async function handleRequest(ctx: RouteContext, req: Request): Promise<Response> {
-  const denied = checkBearer(req, ctx.token);
+  const denied = ctx.clientCertAuth ? null : checkBearer(req, ctx.token);
   if (denied) return denied;
+  if (ctx.faults.delayMs > 0) await Bun.sleep(ctx.faults.delayMs);
   const url = new URL(req.url);
   try {
     if (req.method === "GET") {

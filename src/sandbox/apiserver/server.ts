@@ -1,10 +1,13 @@
 /**
  * The sandbox API server: a store, the routes and Bun.serve, with a programmatic API for tests
- * and demos (apply, remove, list) and a few fault hooks (drop watches, compact history, hold
- * watches back). Plain HTTP with bearer-token auth.
+ * and demos (apply, remove, list) and fault hooks (drop watches, compact history, hold watches
+ * back, errors, throttling, delays, 410 storms, malformed watch lines, going down and coming back
+ * on the same port with the same state). Plain HTTP or HTTPS with bearer-token auth, or mutual
+ * TLS when given a client CA.
  */
 import type { ResourceName } from "../../kube/schemas/index.ts";
 import type { Logger } from "../../lib/log.ts";
+import { SandboxFaults } from "./faults.ts";
 import { handleRequest, type RouteContext } from "./routes.ts";
 import { SANDBOX_RESOURCES } from "./resource-table.ts";
 import { StatusError } from "./status.ts";
@@ -25,6 +28,12 @@ export interface SandboxApiServerOptions {
   bookmarkIntervalMs?: number;
   /** Serve HTTPS with this PEM certificate and key (see self-signed.ts); plain HTTP when absent. */
   tls?: { cert: string; key: string };
+  /**
+   * Mutual TLS: require a client certificate signed by this CA (PEM) at the handshake, as an API
+   * server with `--client-ca-file` does for a client without a token. Needs `tls`. Connections
+   * without a valid certificate fail the handshake; authenticated ones need no token.
+   */
+  clientCA?: string;
   log?: Logger;
 }
 
@@ -32,6 +41,7 @@ export interface SandboxApiServerOptions {
 export interface SandboxApiServer {
   /** `http://host:port`, or `https://` when serving TLS. */
   readonly url: string;
+  /** The bearer token accepted now (see rotateToken). */
   readonly token: string;
   readonly port: number;
   /** Requests counted so far, by verb. */
@@ -55,6 +65,17 @@ export interface SandboxApiServer {
   releaseWatches(): void;
   /** Number of open watch streams. */
   openWatches(): number;
+  /** Changes the accepted bearer token, as when a bound service-account token rotates and the old one expires. */
+  rotateToken(next: string): void;
+  /** Fault hooks answered per request: errors, throttling, delays, 410 storms (see faults.ts). */
+  readonly faults: SandboxFaults;
+  /** Fault hook: writes a line that is not JSON into every open watch; returns how many got it. */
+  sendMalformed(): number;
+  /**
+   * Fault hook: stops listening (open watches end, new connections are refused), waits `downMs`,
+   * then listens again on the same port with the same objects and history.
+   */
+  restart(downMs?: number): Promise<void>;
   /** Closes every watch and stops listening. */
   stop(): Promise<void>;
 }
@@ -66,22 +87,30 @@ export async function startSandboxApiServer(opts: SandboxApiServerOptions = {}):
   const store = new SandboxStore(opts.historyWindow ?? 1000);
   const watches = new WatchRegistry();
   let gate: { promise: Promise<void>; release: () => void } | undefined;
+  const faults = new SandboxFaults();
   const ctx: RouteContext = {
-    store, watches, token,
+    store, watches, token, faults,
+    clientCertAuth: opts.clientCA !== undefined,
     serverAddress: "",
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 5000,
     log: opts.log,
     counts: { list: 0, watch: 0 },
     watchGate: () => gate?.promise ?? Promise.resolve(),
   };
-  const server = Bun.serve({
-    hostname: host,
-    port: opts.port ?? 0,
-    // Watches are long-lived and may be quiet for longer than Bun's default idle timeout.
-    idleTimeout: 0,
-    ...(opts.tls ? { tls: { cert: opts.tls.cert, key: opts.tls.key } } : {}),
-    fetch: (req) => handleRequest(ctx, req),
-  });
+  if (opts.clientCA && !opts.tls) throw new Error("sandbox apiserver: clientCA (mutual TLS) needs tls");
+  const tls = opts.tls
+    ? { cert: opts.tls.cert, key: opts.tls.key, ...(opts.clientCA ? { ca: opts.clientCA, requestCert: true, rejectUnauthorized: true } : {}) }
+    : undefined;
+  const listen = (port: number) =>
+    Bun.serve({
+      hostname: host,
+      port,
+      // Watches are long-lived and may be quiet for longer than Bun's default idle timeout.
+      idleTimeout: 0,
+      ...(tls ? { tls } : {}),
+      fetch: (req) => handleRequest(ctx, req),
+    });
+  let server = listen(opts.port ?? 0);
   const port = server.port ?? 0;
   const hostPart = host.includes(":") ? `[${host}]` : host;
   ctx.serverAddress = `${hostPart}:${port}`;
@@ -92,7 +121,12 @@ export async function startSandboxApiServer(opts: SandboxApiServerOptions = {}):
     SANDBOX_RESOURCES[resource].namespaced ? (obj.metadata.namespace ?? "default") : undefined;
   return {
     url,
-    token,
+    get token() {
+      return ctx.token;
+    },
+    rotateToken(next) {
+      ctx.token = next;
+    },
     port,
     counts: ctx.counts,
     apply(resource, obj) {
@@ -118,6 +152,15 @@ export async function startSandboxApiServer(opts: SandboxApiServerOptions = {}):
       gate = undefined;
     },
     openWatches: () => watches.size,
+    faults,
+    sendMalformed: () => watches.sendMalformed(),
+    async restart(downMs = 0) {
+      watches.dropAll();
+      await server.stop(true);
+      if (downMs > 0) await Bun.sleep(downMs);
+      server = listen(port);
+      opts.log?.info("sandbox apiserver back", { url }, 1);
+    },
     async stop() {
       gate?.release();
       watches.dropAll();

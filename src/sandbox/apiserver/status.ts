@@ -6,7 +6,7 @@
 /** The reasons the sandbox uses, as named by the Kubernetes API. */
 export type StatusReason =
   | "Unauthorized" | "NotFound" | "AlreadyExists" | "Conflict" | "Expired" | "BadRequest"
-  | "MethodNotAllowed" | "Invalid" | "InternalError" | "UnsupportedMediaType";
+  | "MethodNotAllowed" | "Invalid" | "InternalError" | "UnsupportedMediaType" | "TooManyRequests";
 
 /** A failure Status body. */
 export function statusBody(code: number, reason: StatusReason, message: string, details?: Record<string, unknown>) {

@@ -46,6 +46,8 @@ export class SandboxStore {
   private compactedRv = 0;
   private readonly objects = new Map<ResourceName, Map<string, KubeObject>>();
   private history: StoreEvent[] = [];
+  /** Keys per resource in sorted order, rebuilt lazily after a create or delete (pages walk it). */
+  private readonly sortedKeys = new Map<ResourceName, string[]>();
   private readonly subscribers = new Set<(e: StoreEvent) => void>();
 
   constructor(private readonly historyWindow = 1000) {}
@@ -95,6 +97,7 @@ export class SandboxStore {
     else delete meta.namespace;
     const stored = this.stamp(resource, { ...obj, metadata: meta });
     this.bucket(resource).set(key, stored);
+    this.sortedKeys.delete(resource);
     this.record({ type: "ADDED", resource, object: stored });
     return structuredClone(stored);
   }
@@ -124,6 +127,7 @@ export class SandboxStore {
     const current = this.bucket(resource).get(key);
     if (!current) throw new StatusError(404, "NotFound", `${resource} "${name}" not found`, { name, kind: resource });
     this.bucket(resource).delete(key);
+    this.sortedKeys.delete(resource);
     const gone = { ...current, metadata: { ...current.metadata, resourceVersion: String(++this.rv) } };
     this.record({ type: "DELETED", resource, object: gone, previous: current });
     return structuredClone(gone);
@@ -141,6 +145,37 @@ export class SandboxStore {
       .filter(([, o]) => !namespace || o.metadata.namespace === namespace)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([key, object]) => ({ key, object: structuredClone(object) }));
+  }
+
+  /**
+   * One page of a list without copying: up to `limit` (0: all) objects whose key sorts after
+   * `after` and that `match`, in key order, and how many more match. The objects are the stored
+   * ones: serialize them, never change them.
+   */
+  page(resource: ResourceName, namespace: string | undefined, after: string, limit: number, match: (o: KubeObject) => boolean): { items: KubeObject[]; lastKey: string; remaining: number } {
+    const bucket = this.bucket(resource);
+    let keys = this.sortedKeys.get(resource);
+    if (!keys) this.sortedKeys.set(resource, (keys = [...bucket.keys()].sort()));
+    let lo = 0;
+    let hi = keys.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (keys[mid]! <= after) lo = mid + 1;
+      else hi = mid;
+    }
+    const items: KubeObject[] = [];
+    let lastKey = after;
+    let remaining = 0;
+    for (let i = lo; i < keys.length; i++) {
+      const o = bucket.get(keys[i]!)!;
+      if ((namespace && o.metadata.namespace !== namespace) || !match(o)) continue;
+      if (limit > 0 && items.length >= limit) remaining++;
+      else {
+        items.push(o);
+        lastKey = keys[i]!;
+      }
+    }
+    return { items, lastKey, remaining };
   }
 
   /**

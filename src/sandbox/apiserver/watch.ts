@@ -20,15 +20,28 @@ export interface WatchRequest {
   timeoutSeconds?: number;
 }
 
-/** The open watches, so tests can cut them all at once. */
+/** One open watch stream, as the registry can act on it. */
+interface OpenWatch {
+  close(): void;
+  /** Writes `text` as is, framing included: how a fault puts a broken line on the wire. */
+  sendRaw(text: string): void;
+}
+
+/** The open watches, so tests can cut them all at once or corrupt their streams. */
 export class WatchRegistry {
-  private readonly open = new Set<() => void>();
+  private readonly open = new Set<OpenWatch>();
 
   /** Ends every open watch stream cleanly, as a load balancer or an API server restart would. */
   dropAll(): number {
     const n = this.open.size;
-    for (const close of [...this.open]) close();
+    for (const w of [...this.open]) w.close();
     return n;
+  }
+
+  /** Writes a line that is not a JSON event to every open watch (a proxy truncating a frame); returns how many got it. */
+  sendMalformed(): number {
+    for (const w of this.open) w.sendRaw('{"type":"MODIFIED","object":{"metadata":\n');
+    return this.open.size;
   }
 
   /** How many watches are open now. */
@@ -36,10 +49,10 @@ export class WatchRegistry {
     return this.open.size;
   }
 
-  /** Registers a close function; returns the unregister function. */
-  add(close: () => void): () => void {
-    this.open.add(close);
-    return () => this.open.delete(close);
+  /** Registers a watch; returns the unregister function. */
+  add(w: OpenWatch): () => void {
+    this.open.add(w);
+    return () => this.open.delete(w);
   }
 }
 
@@ -72,12 +85,13 @@ export function openWatch(store: SandboxStore, registry: WatchRegistry, req: Wat
   const pending: Uint8Array[] = [];
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
   let closed = false;
-  const send = (type: string, object: unknown) => {
+  const sendRaw = (text: string) => {
     if (closed) return;
-    const line = encoder.encode(JSON.stringify({ type, object }) + "\n");
+    const line = encoder.encode(text);
     if (controller) controller.enqueue(line);
     else pending.push(line);
   };
+  const send = (type: string, object: unknown) => sendRaw(JSON.stringify({ type, object }) + "\n");
   const close = () => {
     if (closed) return;
     closed = true;
@@ -108,7 +122,7 @@ export function openWatch(store: SandboxStore, registry: WatchRegistry, req: Wat
     timers.push(setInterval(() => send("BOOKMARK", { kind: info.kind, apiVersion: info.apiVersion, metadata: { resourceVersion: String(store.resourceVersion) } }), bookmarkIntervalMs));
   }
   if (req.timeoutSeconds !== undefined) timers.push(setTimeout(close, req.timeoutSeconds * 1000));
-  const unregister = registry.add(close);
+  const unregister = registry.add({ close, sendRaw });
   cleanup = () => {
     unsubscribe();
     unregister();

@@ -1,0 +1,115 @@
+/**
+ * Partial == full: after any sequence of changes applied as partial syncs (with the unused-group
+ * cleanup that follows them), the fake's table equals the one a fresh full sync builds.
+ */
+import { describe, expect, test } from "bun:test";
+import { scriptedRunner } from "../../lib/exec.ts";
+import type { NodeFacts, ProxyState, ServicePortState } from "../../model/proxy-state.ts";
+import { createFakeNft } from "./fake.ts";
+import { createNftablesBackend } from "./nftables-backend.ts";
+
+/** A small deterministic PRNG, so a failing sequence can be replayed from its seed. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return (n: number) => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s % n;
+  };
+}
+
+const NODE: NodeFacts = { nodeIP: "10.0.0.10", nodePorts: { matchAll: false, cidrs: ["10.0.0.10/32"] }, masqueradeAll: false, localDetector: { kind: "cidr", cidr: "10.244.0.0/16" } };
+const PROTOS = ["TCP", "UDP", "SCTP"] as const;
+
+/** A random Service (1-2 ports) drawn from a small pool of addresses, so keys collide and groups are shared. */
+function randomService(r: (n: number) => number, name: string): ServicePortState[] {
+  const ports = 1 + r(2);
+  const cip = `10.96.0.${1 + r(6)}`;
+  return Array.from({ length: ports }, (_, i) => {
+    const protocol = PROTOS[r(3)]!;
+    const k = r(4);
+    const endpoints = Array.from({ length: k }, () => ({ ip: `10.244.1.${10 + r(5)}`, port: 8080 + r(2) })).sort((a, b) => (`${a.ip}:${a.port}` < `${b.ip}:${b.port}` ? -1 : 1));
+    const dedup = [...new Map(endpoints.map((e) => [`${e.ip}:${e.port}`, e])).values()];
+    return {
+      id: `ns/${name}:p${i}/${protocol}`,
+      namespace: "ns",
+      name,
+      portName: `p${i}`,
+      protocol,
+      clusterIP: cip,
+      port: 80 + i,
+      endpoints: dedup,
+      nodePort: r(2) ? 30000 + r(5) : null,
+      externalIPs: r(3) === 0 ? [`192.0.2.${10 + r(3)}`] : [],
+      loadBalancerIPs: r(3) === 0 ? [`198.51.100.${10 + r(3)}`] : [],
+      loadBalancerSourceRanges: r(2) ? ["10.0.0.0/24"] : [],
+    };
+  });
+}
+
+const stateOf = (svcs: Map<string, ServicePortState[]>): ProxyState => ({
+  family: "IPv4",
+  node: NODE,
+  servicePorts: [...svcs.values()].flat().sort((a, b) => (a.id < b.id ? -1 : 1)),
+});
+
+describe("partial syncs", () => {
+  test.each([1, 2, 3, 4, 5, 6, 7, 8])("random change sequence (seed %i): partial result == fresh full sync", async (seed) => {
+    const r = rng(seed);
+    const fake = createFakeNft();
+    const backend = createNftablesBackend({ runner: scriptedRunner([]), client: fake });
+    const svcs = new Map<string, ServicePortState[]>();
+    for (let i = 0; i < 6; i++) svcs.set(`ns/s${i}`, randomService(r, `s${i}`));
+    expect((await backend.sync(stateOf(svcs), null)).full).toBe(true);
+    for (let step = 0; step < 25; step++) {
+      const changed = new Set<string>();
+      for (let c = 0; c <= r(3); c++) {
+        const key = `ns/s${r(8)}`;
+        changed.add(key);
+        if (r(4) === 0) svcs.delete(key);
+        else svcs.set(key, randomService(r, key.slice(3)));
+      }
+      const stats = await backend.sync(stateOf(svcs), changed);
+      expect(stats.full).toBe(false);
+    }
+    // One more (empty) partial sync runs the cleanup of groups that fell out of use.
+    await backend.sync(stateOf(svcs), new Set());
+    const fresh = createFakeNft();
+    await createNftablesBackend({ runner: scriptedRunner([]), client: fresh }).sync(stateOf(svcs));
+    expect(fake.dump("ip")).toBe(fresh.dump("ip"));
+  });
+
+  test("a partial sync touches only the changed Service's elements", async () => {
+    const fake = createFakeNft();
+    const runner = scriptedRunner([]);
+    const applied: string[] = [];
+    const client = { ...fake, apply: async (tx: Parameters<typeof fake.apply>[0]) => (applied.push(tx.toScript()), fake.apply(tx)) };
+    const backend = createNftablesBackend({ runner, client });
+    const a: ServicePortState = { id: "ns/a:/TCP", namespace: "ns", name: "a", portName: "", protocol: "TCP", clusterIP: "10.96.0.1", port: 80, endpoints: [{ ip: "10.244.1.10", port: 80 }] };
+    const b: ServicePortState = { ...a, id: "ns/b:/TCP", name: "b", clusterIP: "10.96.0.2" };
+    await backend.sync({ family: "IPv4", servicePorts: [a, b] });
+    await backend.sync({ family: "IPv4", servicePorts: [a, { ...b, endpoints: [{ ip: "10.244.1.11", port: 80 }] }] }, new Set(["ns/b"]));
+    expect(applied[1]).toBe(
+      [
+        "delete element ip kube-proxy group-endpoints-tcp-1 { 10.96.0.2 . 80 . 0 }",
+        "add element ip kube-proxy group-endpoints-tcp-1 { 10.96.0.2 . 80 . 0 : 10.244.1.11 . 80 }",
+        "add element ip kube-proxy hairpin-endpoints { 10.244.1.11 . 10.244.1.11 }",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("node-wide changes and failed applies bring a full sync", async () => {
+    const fake = createFakeNft();
+    let fail = false;
+    const client = { ...fake, apply: async (tx: Parameters<typeof fake.apply>[0]) => (fail ? Promise.reject(new Error("nft: refused")) : fake.apply(tx)) };
+    const backend = createNftablesBackend({ runner: scriptedRunner([]), client });
+    const st: ProxyState = { family: "IPv4", node: NODE, servicePorts: [] };
+    expect((await backend.sync(st, new Set())).full).toBe(true);
+    expect((await backend.sync(st, new Set())).full).toBe(false);
+    expect((await backend.sync({ ...st, node: { ...NODE, masqueradeAll: true } }, new Set())).full).toBe(true);
+    fail = true;
+    await backend.sync(st, new Set(["ns/x"])).catch(() => {});
+    fail = false;
+    expect((await backend.sync(st, new Set(["ns/x"]))).full).toBe(true);
+  });
+});

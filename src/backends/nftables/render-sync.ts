@@ -1,0 +1,135 @@
+/**
+ * Turns a ProxyState into transactions: a full sync (the table replaced whole) or a partial one
+ * (only the elements of changed Services, plus group chains that came into use), both from the
+ * same per-ServicePort renderer and the same element store, so partial == full by construction
+ * and by test. Pure: the backend applies what this returns and then commits it.
+ */
+import { serviceKeyOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
+import { ElementStore, type StoreDiff } from "./element-store.ts";
+import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, groupChainName, groupMapName, type GroupId } from "./names.ts";
+import type { MapObject } from "./objects.ts";
+import type { RenderContext } from "./render-context.ts";
+import { groupMap, renderGroupChain } from "./render-groups.ts";
+import { servicePortElements, type SkippedItem } from "./render-service.ts";
+import { renderSkeleton, skeletonChains, skeletonContainers } from "./render-skeleton.ts";
+import { Transaction } from "./transaction.ts";
+
+/** The group chains and maps the kernel holds besides the skeleton (the backend's memory of the table). */
+export interface PresentGroups {
+  chains: Set<string>;
+  maps: Map<string, MapObject>;
+}
+
+/** A rendered sync: the transaction, the store it leads to, and what the backend must remember. */
+export interface SyncRender {
+  tx: Transaction;
+  store: ElementStore;
+  present: PresentGroups;
+  /** Groups no longer used: their chains and maps go in a later transaction. */
+  unused: GroupId[];
+  skipped: SkippedItem[];
+}
+
+function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
+  const out = new Map<string, ServicePortState[]>();
+  for (const sp of ports) {
+    const key = serviceKeyOf(sp);
+    const list = out.get(key);
+    if (list) list.push(sp);
+    else out.set(key, [sp]);
+  }
+  return out;
+}
+
+/** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */
+export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
+  const tx = new Transaction({ family: ctx.family, table: KUBE_PROXY_TABLE });
+  // `add` first makes the `delete` valid whether or not the table exists; packets see the old
+  // table or the new one, never none, and removed services' objects vanish with the old table.
+  tx.add({ kind: "table" });
+  tx.delete({ kind: "table" });
+  tx.add({ kind: "table", comment: KUBE_PROXY_TABLE_COMMENT });
+  renderSkeleton(tx, ctx);
+  const store = new ElementStore();
+  const skipped: SkippedItem[] = [];
+  const entries = [...byService(state.servicePorts)].map(([key, sps]) => {
+    const contributions = sps.map((sp) => servicePortElements(sp, ctx));
+    for (const c of contributions) skipped.push(...c.skipped);
+    return [key, contributions] as [string, typeof contributions];
+  });
+  store.fill(entries);
+  const present: PresentGroups = { chains: new Set(), maps: new Map() };
+  for (const g of store.groups()) addGroup(tx, g, ctx, present);
+  for (const e of store.elements()) tx.add(e);
+  return { tx, store, present, unused: [], skipped };
+}
+
+function addGroup(tx: Transaction, g: GroupId, ctx: RenderContext, present: PresentGroups): void {
+  const map = groupMapName(g);
+  if (!present.maps.has(map)) {
+    const m = groupMap(g);
+    tx.add(m);
+    present.maps.set(map, m);
+  }
+  const chain = groupChainName(g);
+  if (!present.chains.has(chain)) {
+    renderGroupChain(tx, g, ctx);
+    present.chains.add(chain);
+  }
+}
+
+/**
+ * Renders only the Services in `changed` against `store` (which is updated in place: on a
+ * failed apply the caller must throw it away and do a full sync). Pure apart from that.
+ */
+export function renderPartial(state: ProxyState, ctx: RenderContext, changed: ReadonlySet<string>, store: ElementStore, present: PresentGroups): SyncRender {
+  const { sets, maps } = skeletonContainers();
+  const tx = new Transaction({
+    family: ctx.family,
+    table: KUBE_PROXY_TABLE,
+    existing: { chains: [...skeletonChains(), ...present.chains], sets: [...sets], maps: [...maps, ...present.maps.values()] },
+  });
+  const ports = byService(state.servicePorts);
+  const skipped: SkippedItem[] = [];
+  const diff: StoreDiff = store.setServices(
+    [...changed].sort().map((key) => {
+      const contributions = (ports.get(key) ?? []).map((sp) => servicePortElements(sp, ctx));
+      for (const c of contributions) skipped.push(...c.skipped);
+      return [key, contributions] as [string, typeof contributions];
+    }),
+  );
+  const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
+  for (const g of diff.groupsAdded) addGroup(tx, g, ctx, next);
+  // Deletes before adds: an element whose value changes is deleted and added again.
+  for (const e of diff.deletes) tx.delete(e);
+  for (const e of diff.adds) tx.add(e);
+  return { tx, store, present: next, unused: diff.groupsRemoved, skipped };
+}
+
+/**
+ * The separate, later transaction that deletes group chains and maps nothing uses any more
+ * (`candidates` were unused after an earlier sync; `store` says whether they still are).
+ * Returns null when there is nothing to delete.
+ */
+export function renderStaleCleanup(ctx: RenderContext, candidates: readonly GroupId[], store: ElementStore, present: PresentGroups): { tx: Transaction; present: PresentGroups } | null {
+  const chains = [...new Set(candidates.filter((g) => !store.usesGroup(g) && present.chains.has(groupChainName(g))).map(groupChainName))];
+  const mapNames = [...new Set(candidates.filter((g) => !store.usesMap(g) && present.maps.has(groupMapName(g))).map(groupMapName))];
+  if (chains.length === 0 && mapNames.length === 0) return null;
+  const { sets, maps } = skeletonContainers();
+  const tx = new Transaction({
+    family: ctx.family,
+    table: KUBE_PROXY_TABLE,
+    existing: { chains: [...skeletonChains(), ...present.chains], sets: [...sets], maps: [...maps, ...present.maps.values()] },
+  });
+  const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
+  // A chain first: its DNAT rule is what refers to the map.
+  for (const c of chains) {
+    tx.delete({ kind: "chain", name: c });
+    next.chains.delete(c);
+  }
+  for (const m of mapNames) {
+    tx.delete(next.maps.get(m)!);
+    next.maps.delete(m);
+  }
+  return { tx, present: next };
+}

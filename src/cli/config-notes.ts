@@ -1,0 +1,28 @@
+/**
+ * Settings that are accepted (upstream accepts them, and an operator's existing command line or
+ * config file carries them) but change nothing in this proxy: each one gets a warning at start,
+ * so nothing is ignored silently. Settings that would change behaviour we do not carry yet are
+ * refused instead (run-proxy.ts, unimplementedFlags).
+ */
+import { defaultConfig, type Config } from "./config.ts";
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** One warning per accepted-but-inert setting in `c`. */
+export function configNotes(c: Config): string[] {
+  const d = defaultConfig(c.hostname);
+  const out: string[] = [];
+  const changedIpvs = (Object.keys(d.ipvs) as (keyof Config["ipvs"])[]).filter((k) => !same(c.ipvs[k], d.ipvs[k]));
+  if (changedIpvs.length > 0) out.push(`IPVS settings have no effect in ${c.mode} mode (as upstream outside IPVS mode): ${changedIpvs.map((k) => `ipvs.${k.replace(/Ms$/, "")}`).join(", ")}`);
+  if (c.mode === "nftables" && !c.localhostNodePorts) out.push("iptables.localhostNodePorts (--iptables-localhost-nodeports) has no effect in nftables mode (as upstream)");
+  if (c.enableProfiling) out.push("profiling (--profiling / enableProfiling) is not available in kube-proxy-bun: no /debug/pprof endpoints are served");
+  if (c.kubeApiContentType !== d.kubeApiContentType || c.kubeApiAcceptContentTypes !== d.kubeApiAcceptContentTypes) out.push("kube-proxy-bun always talks JSON to the API server; the configured content types are not used");
+  if (c.kubeApiQps !== d.kubeApiQps || c.kubeApiBurst !== d.kubeApiBurst) out.push("client-side API rate limits (qps, burst) are not applied: the proxy sends one list and one watch per resource");
+  const gates = Object.keys(c.featureGates);
+  if (gates.length > 0) out.push(`feature gates are accepted but none changes kube-proxy-bun's behaviour: ${gates.join(", ")}`);
+  if (c.configSyncPeriodMs !== d.configSyncPeriodMs) out.push("configSyncPeriod (--config-sync-period) has no effect: the informers do not replay their cache periodically");
+  if (c.logging.vmodule) out.push("per-file verbosity (--vmodule) is not supported; -v applies to every file");
+  if (c.bindAddress !== d.bindAddress) out.push("bindAddress (the node-IP override) is not used yet: it matters only for NodePort 'primary' addresses and LoadBalancer source ranges");
+  out.push("conntrack sysctls are left as they are: kube-proxy-bun does not set nf_conntrack_max or the conntrack timeouts (conntrack.* settings) yet");
+  return out;
+}

@@ -1,0 +1,78 @@
+/**
+ * The poll-mode informer (`--api-mode=poll`), for networks where long-lived watches are cut: a
+ * complete (paginated) list every `intervalMs`, diffed against the cache into the same handler
+ * calls a watch would make: upserts for new and changed objects (by resourceVersion), removes for
+ * objects gone from the list. Failed lists back off with jitter (at least a 429's Retry-After)
+ * and the regular interval resumes after the next success.
+ */
+import { isApiError } from "./api-error.ts";
+import { createBackoff } from "./backoff.ts";
+import { describeApiFailure } from "./describe-failure.ts";
+import type { Informer, InformerOptions } from "./informer.ts";
+import { InformerCache } from "./informer-cache.ts";
+import { listAll } from "./list-all.ts";
+import { RESOURCES } from "./schemas/index.ts";
+
+/** Creates a polling informer with the same contract as createInformer. Starts nothing: call start(). */
+export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: number }): Informer<T> {
+  const { client, resource, log } = opts;
+  const kind = RESOURCES[resource].kind;
+  const sleep = opts.sleep ?? ((ms: number) => Bun.sleep(ms));
+  const backoff = createBackoff({ random: opts.random });
+  const cache = new InformerCache(opts.schema, kind, opts.handler, log);
+  const abort = new AbortController();
+  let synced = false;
+  let rv = "";
+  let stopped = false;
+  let running: Promise<void> | undefined;
+
+  async function pause(ms: number): Promise<void> {
+    await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
+  }
+
+  async function loop(): Promise<void> {
+    while (!stopped) {
+      let delay = opts.intervalMs;
+      try {
+        const replace = cache.beginReplace();
+        const listRv = await listAll(client, resource, {
+          labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, pageSize: opts.pageSize ?? 500, signal: abort.signal, log,
+        }, replace);
+        if (stopped) return;
+        replace.end();
+        rv = listRv;
+        backoff.reset();
+        if (!synced) {
+          synced = true;
+          opts.handler.synced();
+        }
+      } catch (e) {
+        if (stopped) return;
+        const retryAfterMs = isApiError(e) && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : 0;
+        delay = Math.max(backoff.next(), retryAfterMs);
+        log.warn(`${kind} poll failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
+      }
+      await pause(delay);
+    }
+  }
+
+  return {
+    start() {
+      if (running || stopped) return;
+      running = loop();
+    },
+    async stop() {
+      stopped = true;
+      abort.abort();
+      await running;
+    },
+    get hasSynced() {
+      return synced;
+    },
+    get resourceVersion() {
+      return rv;
+    },
+    cacheKeys: () => cache.keys(),
+    get: (key) => cache.get(key),
+  };
+}
