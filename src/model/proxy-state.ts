@@ -10,6 +10,8 @@ import type { Protocol } from "../kube/schemas/service.ts";
 export interface EndpointTarget {
   ip: string;
   port: number;
+  /** On this node. Absent: not known to be local (hand-built states in tests). */
+  local?: boolean;
 }
 
 /**
@@ -25,8 +27,34 @@ export interface ServicePortState {
   protocol: Protocol;
   clusterIP: string;
   port: number;
-  /** Usable endpoints, sorted by "ip:port" (upstream's order); empty means reject. */
+  /**
+   * The cluster endpoint set (upstream's clusterEndpoints: ready ones narrowed by topology, else
+   * serving-and-terminating), sorted by "ip:port" (upstream's order). Empty when the port does
+   * not use cluster endpoints (internalTrafficPolicy Local and not reachable from outside).
+   */
   endpoints: EndpointTarget[];
+  /**
+   * The local endpoint set (local ready, else local serving-and-terminating), sorted; used by the
+   * Local traffic policies. Absent or empty: none.
+   */
+  localEndpoints?: EndpointTarget[];
+  /**
+   * Upstream's hasAnyEndpoints: a usable endpoint exists anywhere. False means every address of
+   * the ServicePort rejects; true with an empty chosen set means that traffic is dropped.
+   * Absent: `endpoints.length > 0`.
+   */
+  hasEndpoints?: boolean;
+  /** spec.internalTrafficPolicy (default Cluster): Local sends ClusterIP traffic to localEndpoints only. */
+  internalTrafficPolicy?: "Cluster" | "Local";
+  /** sessionAffinity ClientIP: stickiness timeout in seconds; absent or null: no affinity. */
+  affinityTimeoutSeconds?: number | null;
+  /** spec.healthCheckNodePort of a LoadBalancer Service with externalTrafficPolicy Local; absent or null: none. */
+  healthCheckNodePort?: number | null;
+  /**
+   * IPs of every serving endpoint, whatever the policies and topology chose: UDP conntrack flows
+   * answered by any of them are kept. Absent: the IPs of endpoints and localEndpoints.
+   */
+  servingEndpointIPs?: string[];
   /** spec.ports[].nodePort when non-zero. */
   nodePort?: number | null;
   /** spec.externalIPs of this family, canonical, sorted, without duplicates. */
@@ -78,6 +106,13 @@ export interface ProxyState {
   node?: NodeFacts;
   servicePorts: ServicePortState[];
 }
+
+/** Upstream's hasAnyEndpoints with its default. */
+export const hasEndpointsOf = (sp: ServicePortState): boolean => sp.hasEndpoints ?? sp.endpoints.length > 0;
+
+/** Reachable from outside the cluster: a NodePort, external IPs or load-balancer IPs. */
+export const externallyAccessible = (sp: ServicePortState): boolean =>
+  (sp.nodePort ?? null) !== null || (sp.externalIPs?.length ?? 0) > 0 || (sp.loadBalancerIPs?.length ?? 0) > 0;
 
 /** The `namespace/name` key of the Service a ServicePort belongs to. */
 export function serviceKeyOf(sp: Pick<ServicePortState, "namespace" | "name">): string {
