@@ -137,3 +137,44 @@ describe.skipIf(!canRun)("iptables renders load into the kernel exactly as the f
     }
   });
 });
+
+describe.skipIf(!canRun)("iptables policy rules load into the kernel exactly as the fake has them", () => {
+  const policies = (family: "IPv4" | "IPv6", detector: import("../../src/model/proxy-state.ts").LocalDetector): import("../../src/model/proxy-state.ts").ProxyState => {
+    const a = (v4: string, v6: string) => (family === "IPv4" ? v4 : v6);
+    const A = { ip: a("10.244.1.10", "fd00:10:244:1::a"), port: 8080, local: true };
+    const R = { ip: a("10.244.2.20", "fd00:10:244:2::14"), port: 8080, local: false };
+    const base = { namespace: "demo", portName: "", protocol: "TCP" as const, port: 80 };
+    return {
+      family,
+      node: { nodeIP: a("10.0.0.10", "fd00:10::10"), nodePorts: { matchAll: true, cidrs: [] }, masqueradeAll: false, localDetector: detector },
+      servicePorts: [
+        { ...base, id: "demo/e:/TCP", name: "e", clusterIP: a("10.96.0.30", "fd00:10:96::1e"), externalTrafficPolicy: "Local", nodePort: 30090, externalIPs: [a("192.0.2.30", "fd00:192::30")], endpoints: [A, R], localEndpoints: [A], hasEndpoints: true, healthCheckNodePort: 32090, affinityTimeoutSeconds: 600 },
+        { ...base, id: "demo/n:/TCP", name: "n", clusterIP: a("10.96.0.31", "fd00:10:96::1f"), externalTrafficPolicy: "Local", nodePort: 30091, endpoints: [R], localEndpoints: [], hasEndpoints: true },
+        { ...base, id: "demo/i:/TCP", name: "i", clusterIP: a("10.96.0.40", "fd00:10:96::28"), internalTrafficPolicy: "Local", endpoints: [], localEndpoints: [A], hasEndpoints: true },
+        { ...base, id: "demo/z:/TCP", name: "z", clusterIP: a("10.96.0.41", "fd00:10:96::29"), internalTrafficPolicy: "Local", endpoints: [], localEndpoints: [], hasEndpoints: true },
+      ],
+    };
+  };
+
+  test.each([
+    ["IPv4", { kind: "cidr", cidr: "10.244.0.0/16" }],
+    ["IPv4", { kind: "interface-prefix", prefix: "veth" }],
+    ["IPv6", { kind: "interface", name: "cbr0" }],
+  ] as const)("%s with detector %o", async (family, detector) => {
+    const { iptablesFakeRunner } = await import("../../src/backends/iptables/fake-runner.ts");
+    const { createIptablesBackend } = await import("../../src/backends/iptables/iptables-backend.ts");
+    const fakeRunner = iptablesFakeRunner();
+    const state = policies(family, detector);
+    await createIptablesBackend({ runner: fakeRunner, family }).sync(state);
+    const own = `${ns}-${++nsCount}`;
+    await realRunner(["ip", "netns", "add", own]);
+    try {
+      const kernelRunner = inNetns(realRunner, own);
+      await createIptablesBackend({ runner: kernelRunner, family }).sync(state);
+      const dump = parseSave(await createIptablesClient(kernelRunner, family).save());
+      for (const table of ["nat", "filter"]) expect(printTable(table, dump.get(table)!)).toBe(printTable(table, fakeRunner.fake.tables.get(table)!));
+    } finally {
+      await realRunner(["ip", "netns", "del", own]);
+    }
+  });
+});

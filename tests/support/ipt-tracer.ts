@@ -97,8 +97,15 @@ function matchRule(words: string[], pkt: TracePacket, st: PacketState, ctx: Trac
           i += 4;
           branches = branches.flatMap((b) => [b, false]);
         } else if (mod === "addrtype") {
-          if (words[i++] !== "--dst-type" || words[i++] !== "LOCAL") fail("unknown addrtype form");
-          all(ctx.localAddresses.includes(st.dst) !== negate);
+          const which = words[i++];
+          if ((which !== "--dst-type" && which !== "--src-type") || words[i++] !== "LOCAL") fail("unknown addrtype form");
+          all(ctx.localAddresses.includes(which === "--dst-type" ? st.dst : pkt.src) !== negate);
+        } else if (mod === "recent") {
+          // A new client has no recent entry yet: --rcheck does not match; --set only records.
+          const op = words[i++];
+          if (op !== "--rcheck" && op !== "--set") fail(`unknown recent form ${op}`);
+          while (i < words.length && words[i] !== "-m" && words[i] !== "-j") i++;
+          if (op === "--rcheck") all(false);
         } else if (mod === "conntrack") {
           if (words[i++] !== "--ctstate") fail("unknown conntrack form");
           const states = arg().split(",");
