@@ -178,3 +178,24 @@ describe.skipIf(!canRun)("iptables policy rules load into the kernel exactly as 
     }
   });
 });
+
+describe.skipIf(!canRun || Bun.which("iptables-legacy-restore") === null)("iptables-legacy", () => {
+  test("a node whose kubelet uses legacy iptables gets our rules in legacy, not in nf_tables", async () => {
+    const { createIptablesBackend } = await import("../../src/backends/iptables/iptables-backend.ts");
+    const own = `${ns}-${++nsCount}`;
+    await realRunner(["ip", "netns", "add", own]);
+    try {
+      const r = inNetns(realRunner, own);
+      await r(["iptables-legacy-restore", "--noflush"], "*mangle\n:KUBE-IPTABLES-HINT - [0:0]\nCOMMIT\n");
+      const state = { family: "IPv4" as const, servicePorts: [{ id: "d/w:/TCP", namespace: "d", name: "w", portName: "", protocol: "TCP" as const, clusterIP: "10.96.0.10", port: 80, endpoints: [{ ip: "10.244.1.10", port: 8080 }] }] };
+      const backend = createIptablesBackend({ runner: r, family: "IPv4" });
+      await backend.sync(state);
+      expect((await r(["iptables-legacy-save", "-t", "nat"])).stdout).toContain("-d 10.96.0.10/32");
+      expect((await r(["iptables-nft-save", "-t", "nat"])).stdout).not.toContain("KUBE-");
+      await backend.cleanup();
+      expect((await r(["iptables-legacy-save", "-t", "nat"])).stdout).not.toContain("KUBE-SVC");
+    } finally {
+      await realRunner(["ip", "netns", "del", own]);
+    }
+  });
+});

@@ -37,8 +37,17 @@ export interface LockRetry {
 /** iptables exits 4 (resource problem) when it could not get the xtables lock within -w. */
 const isLockFailure = (exitCode: number, stderr: string) => exitCode === 4 && /xtables lock|holding the lock|Resource temporarily unavailable/i.test(stderr);
 
-export function createIptablesClient(runner: Runner, family: IPFamily, retry: LockRetry = {}): IptablesClient {
-  const bin = family === "IPv4" ? "iptables" : "ip6tables";
+/**
+ * The tool names for a family and variant: `iptables-nft-restore`, `ip6tables-legacy-save`, ...;
+ * without a variant, the plain names the system's alternatives point at.
+ */
+export function toolName(family: IPFamily, variant: IptablesVariant | null): string {
+  const base = family === "IPv4" ? "iptables" : "ip6tables";
+  return variant === null ? base : `${base}-${variant === "nf_tables" ? "nft" : "legacy"}`;
+}
+
+export function createIptablesClient(runner: Runner, family: IPFamily, retry: LockRetry = {}, variant: IptablesVariant | null = null): IptablesClient {
+  const bin = toolName(family, variant);
   const attempts = retry.attempts ?? 3;
   const sleep = retry.sleep ?? ((ms: number) => Bun.sleep(ms));
   const random = retry.random ?? Math.random;
@@ -72,6 +81,7 @@ export function createIptablesClient(runner: Runner, family: IPFamily, retry: Lo
       return r.stdout;
     },
     async variant() {
+      if (variant !== null) return variant;
       const r = await runner([bin, "--version"]);
       return /legacy/.test(r.stdout) ? "legacy" : "nf_tables";
     },

@@ -10,7 +10,8 @@ import type { IPFamily } from "../../lib/ip.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
 import { BUILTIN_JUMPS } from "./builtin-jumps.ts";
-import { createIptablesClient, type IptablesClient } from "./client.ts";
+import { createIptablesClient, toolName, type IptablesClient, type IptablesVariant } from "./client.ts";
+import { detectIptablesVariant } from "./detect-variant.ts";
 import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { renderSync, type ExistingChains } from "./render-sync.ts";
 import { RestoreScript } from "./restore-script.ts";
@@ -23,6 +24,8 @@ export interface IptablesBackendOptions {
   log?: Logger;
   /** Clock for the hourly full sync; Date.now by default. */
   now?: () => number;
+  /** Which iptables to drive; "auto" (default) detects the one the node uses at the first sync. */
+  variant?: IptablesVariant | "auto";
 }
 
 /** Upstream rewrites everything at least hourly, repairing anything a partial sync could not see. */
@@ -45,7 +48,15 @@ async function readExisting(client: IptablesClient): Promise<ExistingChains> {
 }
 
 export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
-  const client = createIptablesClient(opts.runner, opts.family);
+  let chosen: IptablesClient | null = null;
+  /** The client for the node's iptables variant, decided once (at the first sync or cleanup). */
+  const clientFor = async (): Promise<IptablesClient> => {
+    if (chosen) return chosen;
+    const variant = opts.variant === undefined || opts.variant === "auto" ? await detectIptablesVariant(opts.runner, opts.family) : opts.variant;
+    chosen = createIptablesClient(opts.runner, opts.family, {}, variant);
+    opts.log?.info("Using iptables", { family: opts.family, variant: await chosen.variant().catch(() => "unknown"), tool: `${toolName(opts.family, variant)}-restore` });
+    return chosen;
+  };
   const masqueradeBit = opts.masqueradeBit ?? 14;
   const now = opts.now ?? Date.now;
   let existing: ExistingChains | null = null;
@@ -56,10 +67,8 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
     mode: "iptables",
     async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
       if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
-      if (existing === null) {
-        existing = await readExisting(client);
-        opts.log?.info("Using iptables", { family: opts.family, variant: await client.variant().catch(() => "unknown") });
-      }
+      const client = await clientFor();
+      if (existing === null) existing = await readExisting(client);
       const node = JSON.stringify(state.node ?? null);
       const full = changed == null || existing.owned.size === 0 || node !== appliedNode || now() - lastFullAt >= FULL_SYNC_INTERVAL_MS;
       const render = renderSync(state, existing, { masqueradeBit }, full ? null : changed);
@@ -77,6 +86,7 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes: text.length, full };
     },
     async cleanup(): Promise<void> {
+      const client = await clientFor();
       const dump = parseSave(await client.save());
       const have = existingFrom(dump);
       const scripts = { nat: new RestoreScript("nat"), filter: new RestoreScript("filter") };
