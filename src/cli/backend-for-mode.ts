@@ -6,6 +6,7 @@ import type { Backend, ProxyMode } from "../backends/backend.ts";
 import { createIptablesBackend } from "../backends/iptables/iptables-backend.ts";
 import { createDualStackBackend } from "../backends/dual-stack.ts";
 import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
+import { parseCIDR } from "../lib/cidr.ts";
 import type { Runner } from "../lib/exec.ts";
 import type { Logger } from "../lib/log.ts";
 
@@ -18,10 +19,20 @@ export function nodeFactsConfigFor<T extends { mode: ProxyMode; nodePortAddresse
   return { ...config, nodePortAddresses: ["all"] };
 }
 
-export function backendForMode(mode: ProxyMode, o: { runner: Runner; log: Logger; masqueradeBit: number }): Backend {
+/**
+ * Upstream's localhost NodePorts (iptables mode, IPv4): on with --iptables-localhost-nodeports
+ * when --nodeport-addresses is unset or includes loopback addresses.
+ */
+export function localhostNodePortsFor(config: { mode: ProxyMode; localhostNodePorts: boolean; nodePortAddresses: string[] }): boolean {
+  if (config.mode !== "iptables" || !config.localhostNodePorts) return false;
+  if (config.nodePortAddresses.length === 0) return true;
+  return config.nodePortAddresses.some((a) => a === "all" || a === "0.0.0.0/0" || (/^127\./.test(a) && parseCIDR(a) !== null));
+}
+
+export function backendForMode(mode: ProxyMode, o: { runner: Runner; log: Logger; masqueradeBit: number; localhostNodePorts?: boolean }): Backend {
   return mode === "iptables"
     ? createDualStackBackend({
-        IPv4: createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables") }),
+        IPv4: createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables"), localhostNodePorts: o.localhostNodePorts ?? false }),
         IPv6: createIptablesBackend({ runner: o.runner, family: "IPv6", masqueradeBit: o.masqueradeBit, log: o.log.with("ip6tables") }),
       })
     : createDualStackBackend({

@@ -17,7 +17,7 @@ import { serveStatus, type StatusServer } from "../status/serve.ts";
 import { BoundedFrequencyRunner } from "../sync/bounded-frequency-runner.ts";
 import { realClock } from "../sync/clock.ts";
 import { Proxier } from "../sync/proxier.ts";
-import { backendForMode, cleanupAllModes, cleanupOtherModes, nodeFactsConfigFor } from "./backend-for-mode.ts";
+import { backendForMode, cleanupAllModes, cleanupOtherModes, localhostNodePortsFor, nodeFactsConfigFor } from "./backend-for-mode.ts";
 import type { Config } from "./config.ts";
 import { configToFile } from "./config-to-file.ts";
 import { connect } from "./connect.ts";
@@ -25,19 +25,6 @@ import { startProxyInformers } from "./proxy-informers.ts";
 
 /** Upstream syncs at least hourly even without changes. */
 const MAX_SYNC_INTERVAL_MS = 3_600_000;
-
-/** Flags whose semantics the backend of the mode does not carry yet: set to anything but the default, they stop the proxy. */
-function unimplementedFlags(config: Config): string[] {
-  // Both backends carry NodeFacts (NodePort addresses, masquerade-all, local detection) and the masquerade bit.
-  void config;
-  return [];
-}
-
-/** What a mode does differently from upstream for now, said once at start rather than silently. */
-function modeGaps(config: Config): string[] {
-  if (config.mode !== "iptables" || !config.localhostNodePorts) return [];
-  return ["--iptables-localhost-nodeports is not carried yet: in iptables mode NodePorts do not answer on 127.0.0.0/8 (as with --iptables-localhost-nodeports=false)"];
-}
 
 /** --cleanup: remove the rules of every mode, exit non-zero if anything failed. */
 async function cleanupAndExit(config: Config, log: Logger): Promise<number> {
@@ -63,12 +50,7 @@ async function applyOomScoreAdj(value: number, log: Logger): Promise<void> {
 /** `warnings`: what resolving the configuration had to say (ignored or inert settings), logged first. */
 export async function runProxy(config: Config, warnings: string[] = []): Promise<number> {
   const log = createLogger(config.verbosity, undefined, "kube-proxy", undefined, config.logging.format);
-  for (const w of [...warnings, ...modeGaps(config)]) log.warn(w);
-  const unimplemented = unimplementedFlags(config);
-  if (unimplemented.length > 0) {
-    log.error("These flags are parsed but not implemented yet; refusing to run rather than ignore them", { flags: unimplemented });
-    return 1;
-  }
+  for (const w of warnings) log.warn(w);
   if (config.cleanup) return cleanupAndExit(config, log);
   await applyOomScoreAdj(config.oomScoreAdj, log);
   if (config.initOnly) {
@@ -85,7 +67,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
 
   const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
   await cleanupOtherModes(config.mode, runner, log);
-  const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit });
+  const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config) });
   const metrics = createProxyMetrics();
   registerProcessMetrics(metrics.registry);
   const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode);

@@ -45,10 +45,3 @@ describe("kube-proxy command line", () => {
     expect(r.stderr.toLowerCase()).toContain(detail.toLowerCase());
   });
 });
-
-describe("gaps are said, never silent", () => {
-  test("iptables mode warns that localhost NodePorts are not carried", async () => {
-    const r = await runBinary(["--proxy-mode=iptables", "--kubeconfig=/nonexistent", "--healthz-bind-address=", "--metrics-bind-address="]);
-    expect(r.stderr).toContain("--iptables-localhost-nodeports is not carried yet");
-  });
-});

@@ -3,7 +3,7 @@
  * does (same comments, so a node switching from upstream keeps a single copy of each). They are
  * inserted only when missing, since a --noflush restore never flushes built-in chains.
  */
-import { KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
+import { KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { commentWords } from "./rule-words.ts";
 
 export interface BuiltinJump {
@@ -34,4 +34,10 @@ export const BUILTIN_JUMPS: readonly BuiltinJump[] = [
   jump("nat", "OUTPUT", [...commentWords("kubernetes service portals"), "-j", KUBE_SERVICES]),
   jump("nat", "PREROUTING", [...commentWords("kubernetes service portals"), "-j", KUBE_SERVICES]),
   jump("nat", "POSTROUTING", [...commentWords("kubernetes postrouting rules"), "-j", KUBE_POSTROUTING]),
+];
+
+/** kubelet's KUBE-FIREWALL, hooked from INPUT and OUTPUT; ensured only with localhost NodePorts. */
+export const FIREWALL_JUMPS: readonly BuiltinJump[] = [
+  jump("filter", "INPUT", ["-j", KUBE_FIREWALL]),
+  jump("filter", "OUTPUT", ["-j", KUBE_FIREWALL]),
 ];

@@ -9,7 +9,7 @@ import type { Runner } from "../../lib/exec.ts";
 import type { IPFamily } from "../../lib/ip.ts";
 import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
-import { BUILTIN_JUMPS } from "./builtin-jumps.ts";
+import { BUILTIN_JUMPS, FIREWALL_JUMPS } from "./builtin-jumps.ts";
 import { createIptablesClient, toolName, type IptablesClient, type IptablesVariant } from "./client.ts";
 import { detectIptablesVariant } from "./detect-variant.ts";
 import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
@@ -26,18 +26,21 @@ export interface IptablesBackendOptions {
   now?: () => number;
   /** Which iptables to drive; "auto" (default) detects the one the node uses at the first sync. */
   variant?: IptablesVariant | "auto";
+  /** IPv4 NodePorts on 127.0.0.0/8 too: sets net.ipv4.conf.all.route_localnet=1 and ensures KUBE-FIREWALL. */
+  localhostNodePorts?: boolean;
 }
 
 /** Upstream rewrites everything at least hourly, repairing anything a partial sync could not see. */
 const FULL_SYNC_INTERVAL_MS = 3_600_000;
 
+/** Ours to delete on cleanup. kubelet's KUBE-FIREWALL (and its jumps) stay, as upstream leaves them. */
 const OWNED_FIXED = new Set([KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_FIREWALL]);
 
 /** What the kernel holds of ours, read from a dump. */
 export function existingFrom(dump: SaveModel): ExistingChains {
   const chains = (t: string) => new Set(dump.get(t)?.chains.keys() ?? []);
   const jumps = new Set<string>();
-  for (const j of BUILTIN_JUMPS) {
+  for (const j of [...BUILTIN_JUMPS, ...FIREWALL_JUMPS]) {
     if (dump.get(j.table)?.chains.get(j.chain)?.rules.includes(j.words.join(" "))) jumps.add(j.key);
   }
   return { nat: chains("nat"), filter: chains("filter"), jumps, owned: new Map() };
@@ -59,6 +62,12 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
   };
   const masqueradeBit = opts.masqueradeBit ?? 14;
   const now = opts.now ?? Date.now;
+  const localhost = opts.family === "IPv4" && opts.localhostNodePorts === true;
+  /** Packets to 127.0.0.0/8 may be DNATed elsewhere only with route_localnet (upstream sets it too). */
+  const enableRouteLocalnet = async () => {
+    const r = await opts.runner(["sysctl", "-w", "net.ipv4.conf.all.route_localnet=1"]).catch((e: Error) => ({ exitCode: -1, stderr: e.message }));
+    if (r.exitCode !== 0) opts.log?.warn("Cannot set net.ipv4.conf.all.route_localnet=1; NodePorts on 127.0.0.1 will not work", { err: r.stderr.trim() });
+  };
   let existing: ExistingChains | null = null;
   /** Node-wide facts of the last applied sync: when they change, every Service's rules may change. */
   let appliedNode = "";
@@ -68,10 +77,13 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
     async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
       if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
       const client = await clientFor();
-      if (existing === null) existing = await readExisting(client);
+      if (existing === null) {
+        existing = await readExisting(client);
+        if (localhost) await enableRouteLocalnet();
+      }
       const node = JSON.stringify(state.node ?? null);
       const full = changed == null || existing.owned.size === 0 || node !== appliedNode || now() - lastFullAt >= FULL_SYNC_INTERVAL_MS;
-      const render = renderSync(state, existing, { masqueradeBit }, full ? null : changed);
+      const render = renderSync(state, existing, { masqueradeBit, localhostNodePorts: localhost }, full ? null : changed);
       for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
       const text = render.filter.text() + render.nat.text();
       try {

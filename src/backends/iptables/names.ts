@@ -15,6 +15,8 @@ export const KUBE_MARK_MASQ = "KUBE-MARK-MASQ";
 export const KUBE_FORWARD = "KUBE-FORWARD";
 export const KUBE_PROXY_FIREWALL = "KUBE-PROXY-FIREWALL";
 export const KUBE_PROXY_CANARY = "KUBE-PROXY-CANARY";
+/** kubelet's chain (shared): kube-proxy ensures its localnet rule but never deletes it. */
+export const KUBE_FIREWALL = "KUBE-FIREWALL";
 
 /** Prefixes of the chains made per ServicePort or endpoint; any chain with one of them is ours to delete when unused. */
 export const PER_SERVICE_PREFIXES = ["KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-", "KUBE-SEP-"] as const;

@@ -13,13 +13,15 @@ import { parseCIDR } from "../../lib/cidr.ts";
 import { DEFAULT_NODE_FACTS, serviceKeyOf, type ProxyState } from "../../model/proxy-state.ts";
 import { planServicePort } from "./render-service-port.ts";
 import { word } from "./tokens.ts";
-import { BUILTIN_JUMPS, type BuiltinJump } from "./builtin-jumps.ts";
-import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
+import { BUILTIN_JUMPS, FIREWALL_JUMPS, type BuiltinJump } from "./builtin-jumps.ts";
+import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { RestoreScript } from "./restore-script.ts";
 import { commentWords, markWords } from "./rule-words.ts";
 
 export interface IptablesRenderOptions {
   masqueradeBit: number;
+  /** IPv4 NodePorts also answer on 127.0.0.0/8 (upstream's --iptables-localhost-nodeports). */
+  localhostNodePorts?: boolean;
 }
 
 /** What the kernel has now, as far as the render needs to know. */
@@ -99,21 +101,30 @@ export function renderSync(state: ProxyState, existing: ExistingChains, opts: Ip
   }
   // NodePorts last in KUBE-SERVICES: on every local address, or on the addresses --nodeport-addresses selects.
   const nodePortsComment = commentWords("kubernetes service nodeports; NOTE: this must be the last rule in this chain");
+  const localhost = state.family === "IPv4" && opts.localhostNodePorts === true;
   if (node.nodePorts.matchAll) {
-    nat.append(KUBE_SERVICES, ["!", "-d", state.family === "IPv4" ? "127.0.0.0/8" : "::1/128", ...nodePortsComment, "-m", "addrtype", "--dst-type", "LOCAL", "-j", KUBE_NODEPORTS]);
+    const notLoopback = localhost ? [] : ["!", "-d", state.family === "IPv4" ? "127.0.0.0/8" : "::1/128"];
+    nat.append(KUBE_SERVICES, [...notLoopback, ...nodePortsComment, "-m", "addrtype", "--dst-type", "LOCAL", "-j", KUBE_NODEPORTS]);
   } else {
+    if (localhost) nat.append(KUBE_SERVICES, ["-d", "127.0.0.0/8", ...nodePortsComment, "-j", KUBE_NODEPORTS]);
     for (const cidr of node.nodePorts.cidrs) nat.append(KUBE_SERVICES, ["-d", word(parseCIDR(cidr)!.text), ...nodePortsComment, "-j", KUBE_NODEPORTS]);
+  }
+  if (localhost) {
+    // kubelet's chain, which kube-proxy also ensures: nothing from outside may reach 127.0.0.0/8
+    // now that route_localnet lets such packets be routed, except replies and our own DNATs.
+    filter.chain(KUBE_FIREWALL).append(KUBE_FIREWALL, ["!", "-s", "127.0.0.0/8", "-d", "127.0.0.0/8", ...commentWords("block incoming localnet connections"), "-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED,DNAT", "-j", "DROP"]);
+    for (const j of FIREWALL_JUMPS) if (!existing.jumps.has(j.key)) addJump(j, nat, filter);
   }
   for (const j of BUILTIN_JUMPS) if (!existing.jumps.has(j.key)) addJump(j, nat, filter);
 
   const wantNat = new Set([...FIXED_NAT, ...[...owned.values()].flatMap((s) => [...s])]);
-  const wantFilter = new Set(FIXED_FILTER);
+  const wantFilter = new Set([...FIXED_FILTER, ...(localhost ? [KUBE_FIREWALL] : [])]);
   if (changed === null) {
     for (const c of existing.nat) if (isPerServiceChain(c) && !wantNat.has(c)) nat.deleteChain(c);
     for (const c of existing.filter) if (isPerServiceChain(c) && !wantFilter.has(c)) filter.deleteChain(c);
   } else {
     for (const key of changed) for (const c of existing.owned.get(key) ?? []) if (!wantNat.has(c)) nat.deleteChain(c);
   }
-  const after: ExistingChains = { nat: wantNat, filter: wantFilter, jumps: new Set(BUILTIN_JUMPS.map((j) => j.key)), owned };
+  const after: ExistingChains = { nat: wantNat, filter: wantFilter, jumps: new Set([...BUILTIN_JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].map((j) => j.key)), owned };
   return { nat, filter, after, full: changed === null, servicePorts: state.servicePorts.length, endpoints, skipped };
 }

@@ -1,0 +1,77 @@
+/**
+ * Upstream's localhost NodePorts in iptables mode (upstream.md row 10): with the default
+ * --iptables-localhost-nodeports, a connection from the node to 127.0.0.1:<nodePort> reaches a
+ * pod (route_localnet is set, the traffic is masqueraded), kubelet's KUBE-FIREWALL guards
+ * 127.0.0.0/8; with --iptables-localhost-nodeports=false it does not answer there.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { realRunner } from "../../src/lib/exec.ts";
+import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
+import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
+import { createLab } from "../../src/sandbox/lab/create-lab.ts";
+import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
+import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
+import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
+import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { ensureBinary } from "../support/binary.ts";
+
+const PORTS: ServicePortSpec[] = [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }];
+const NODE_PORT = 30080;
+let server: SandboxApiServer;
+let lab: Lab;
+let proxy: ProxyProcess | undefined;
+let binary: string;
+const dir = mkdtempSync(join(tmpdir(), "kpb-lnp-"));
+
+async function startProxy(extra: string[]): Promise<void> {
+  await proxy?.stop();
+  proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--proxy-mode=iptables", "--min-sync-period=100ms", ...extra] });
+  await proxy.waitHealthy(20_000);
+  await proxy.waitSyncedAfter(0, 20_000);
+  await waitForNodeRules(lab, "the NodePort", (t) => t.includes(`--dport ${NODE_PORT}`), 10_000, "iptables");
+}
+
+beforeAll(async () => {
+  binary = await ensureBinary();
+  server = await startSandboxApiServer({});
+  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
+  lab = await createLab({ runner: realRunner, pods: 1, command: [binary] });
+  await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
+  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+  const svc = clusterIPService("demo", "web", DNS_CLUSTER_IP, PORTS);
+  const spec = svc.spec as { type: string; ports: { nodePort?: number }[] };
+  spec.type = "NodePort";
+  spec.ports[0]!.nodePort = NODE_PORT;
+  server.apply("services", svc);
+  server.apply("endpointslices", endpointSlice("demo", "web", lab.pods.map((p) => ({ name: p.name, ip: p.ip, nodeName: NODE_NAME })), PORTS));
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await lab?.destroy();
+  await server?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("iptables localhost NodePorts", () => {
+  test("on by default: the node reaches a pod through 127.0.0.1:<nodePort>", async () => {
+    await startProxy([]);
+    const r = await lab.probe(lab.node.ns, { proto: "tcp", ip: "127.0.0.1", port: NODE_PORT, count: 5, timeoutMs: 1000 });
+    expect(r.answers).toEqual({ "pod-a": 5 });
+    expect((await lab.exec(lab.node.ns, ["sysctl", "-n", "net.ipv4.conf.all.route_localnet"])).stdout.trim()).toBe("1");
+    expect((await lab.exec(lab.node.ns, ["iptables-save", "-t", "filter"])).stdout).toContain('-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections"');
+    const viaNodeIP = await lab.probe(lab.client.ns, { proto: "tcp", ip: NODE_IP, port: NODE_PORT, count: 3, timeoutMs: 1000 });
+    expect(viaNodeIP.answers).toEqual({ "pod-a": 3 });
+  });
+
+  test("--iptables-localhost-nodeports=false: no answer on 127.0.0.1", async () => {
+    await startProxy(["--iptables-localhost-nodeports=false"]);
+    await waitForNodeRules(lab, "loopback excluded", (t) => t.includes("! -d 127.0.0.0/8"), 10_000, "iptables");
+    const r = await lab.probe(lab.node.ns, { proto: "tcp", ip: "127.0.0.1", port: NODE_PORT, count: 2, timeoutMs: 500 });
+    expect(r.answers).toEqual({});
+  });
+});
