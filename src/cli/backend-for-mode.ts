@@ -3,12 +3,13 @@
  * the rules of all modes, so switching modes or retiring the proxy leaves nothing behind).
  */
 import type { Backend, ProxyMode } from "../backends/backend.ts";
-import { createIptablesBackend } from "../backends/iptables/iptables-backend.ts";
+import { createIptablesBackend, type IptablesBackendOptions } from "../backends/iptables/iptables-backend.ts";
 import { createDualStackBackend } from "../backends/dual-stack.ts";
 import { createNftablesBackend } from "../backends/nftables/nftables-backend.ts";
 import { parseCIDR } from "../lib/cidr.ts";
 import type { Runner } from "../lib/exec.ts";
 import type { Logger } from "../lib/log.ts";
+import type { ProxyMetrics } from "../status/proxy-metrics.ts";
 
 /**
  * The NodeFacts settings for a mode: upstream's default --nodeport-addresses is `primary` in
@@ -29,11 +30,39 @@ export function localhostNodePortsFor(config: { mode: ProxyMode; localhostNodePo
   return config.nodePortAddresses.some((a) => a === "all" || a === "0.0.0.0/0" || (/^127\./.test(a) && parseCIDR(a) !== null));
 }
 
-export function backendForMode(mode: ProxyMode, o: { runner: Runner; log: Logger; masqueradeBit: number; localhostNodePorts?: boolean }): Backend {
+/** Upstream's iptables metrics from each restore. */
+function iptablesMetricHooks(metrics: ProxyMetrics | undefined): Pick<IptablesBackendOptions, "onRestore" | "onLockWait"> {
+  if (!metrics) return {};
+  return {
+    onRestore: (r) => {
+      const fam = { ip_family: r.family };
+      if (!r.ok) (r.full ? metrics.iptablesRestoreFailures : metrics.iptablesPartialRestoreFailures).inc(1, fam);
+      if (!r.ok) return;
+      for (const table of ["nat", "filter"] as const) {
+        metrics.iptablesLast.set(r.written[table], { table, ...fam });
+        metrics.iptablesTotal.set(r.total[table], { table, ...fam });
+      }
+    },
+    onLockWait: (ms) => metrics.iptablesLockWaitSeconds.inc(ms / 1000),
+  };
+}
+
+export interface BackendSettings {
+  runner: Runner;
+  log: Logger;
+  masqueradeBit: number;
+  localhostNodePorts?: boolean;
+  /** iptables: drop conntrack-INVALID packets (upstream does unless nf_conntrack_tcp_be_liberal). */
+  dropInvalid?: boolean;
+  metrics?: ProxyMetrics;
+}
+
+export function backendForMode(mode: ProxyMode, o: BackendSettings): Backend {
+  const hooks = iptablesMetricHooks(o.metrics);
   return mode === "iptables"
     ? createDualStackBackend({
-        IPv4: createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables"), localhostNodePorts: o.localhostNodePorts ?? false }),
-        IPv6: createIptablesBackend({ runner: o.runner, family: "IPv6", masqueradeBit: o.masqueradeBit, log: o.log.with("ip6tables") }),
+        IPv4: createIptablesBackend({ runner: o.runner, family: "IPv4", masqueradeBit: o.masqueradeBit, log: o.log.with("iptables"), localhostNodePorts: o.localhostNodePorts ?? false, dropInvalid: o.dropInvalid, ...hooks }),
+        IPv6: createIptablesBackend({ runner: o.runner, family: "IPv6", masqueradeBit: o.masqueradeBit, log: o.log.with("ip6tables"), dropInvalid: o.dropInvalid, ...hooks }),
       })
     : createDualStackBackend({
         IPv4: createNftablesBackend({ runner: o.runner, masqueradeBit: o.masqueradeBit, log: o.log.with("nftables") }),

@@ -67,8 +67,8 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
 
   const runner = config.sandboxNetns ? inNetns(realRunner, config.sandboxNetns) : realRunner;
   await cleanupOtherModes(config.mode, runner, log);
-  const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config) });
-  const metrics = createProxyMetrics();
+  const metrics = createProxyMetrics(config.mode);
+  const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal, metrics });
   registerProcessMetrics(metrics.registry);
   const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode);
   let syncRunner: BoundedFrequencyRunner | undefined;

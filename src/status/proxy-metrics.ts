@@ -1,4 +1,5 @@
 /** The proxy's metrics, with upstream kube-proxy's names, labels and buckets (upstream.md section 4). */
+import type { ProxyMode } from "../backends/backend.ts";
 import { MetricsRegistry, exponentialBuckets, type Histogram, type Scalar } from "./metrics-registry.ts";
 
 export interface ProxyMetrics {
@@ -20,6 +21,11 @@ export interface ProxyMetrics {
   networkProgrammingDuration: Histogram;
   noLocalEndpoints: Scalar;
   nftablesCleanupFailures: Scalar;
+  iptablesTotal: Scalar;
+  iptablesLast: Scalar;
+  iptablesRestoreFailures: Scalar;
+  iptablesPartialRestoreFailures: Scalar;
+  iptablesLockWaitSeconds: Scalar;
 }
 
 /** Upstream's buckets for network programming latency: 0.25 s, 0.5 s, 1..59 s, 60..115 s by 5, 120..300 s by 30. */
@@ -31,8 +37,16 @@ export function networkProgrammingBuckets(): number[] {
   return out;
 }
 
-export function createProxyMetrics(): ProxyMetrics {
+/**
+ * The registry of a mode: as upstream registers them, nftables-only metrics exist only in
+ * nftables mode and iptables-only ones only in iptables mode (the other mode's are kept in a
+ * registry nobody renders, so code may still touch them).
+ */
+export function createProxyMetrics(mode: ProxyMode = "nftables"): ProxyMetrics {
   const r = new MetricsRegistry();
+  const unused = new MetricsRegistry();
+  const nft = mode === "nftables" ? r : unused;
+  const ipt = mode === "iptables" ? r : unused;
   const syncBuckets = exponentialBuckets(0.001, 2, 15);
   return {
     registry: r,
@@ -45,13 +59,18 @@ export function createProxyMetrics(): ProxyMetrics {
     serviceChangesPending: r.gauge("kubeproxy_sync_proxy_rules_service_changes_pending", "Pending proxy rules Service changes"),
     endpointChangesTotal: r.counter("kubeproxy_sync_proxy_rules_endpoint_changes_total", "Cumulative proxy rules Endpoint changes"),
     endpointChangesPending: r.gauge("kubeproxy_sync_proxy_rules_endpoint_changes_pending", "Pending proxy rules Endpoint changes"),
-    nftablesSyncFailures: r.counter("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "Cumulative proxy nftables sync failures"),
+    nftablesSyncFailures: nft.counter("kubeproxy_sync_proxy_rules_nftables_sync_failures_total", "Cumulative proxy nftables sync failures"),
     healthzTotal: r.counter("kubeproxy_proxy_healthz_total", "Cumulative proxy healthz HTTP status"),
     livezTotal: r.counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status"),
     conntrackDuration: r.histogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "Duration of one stale UDP conntrack cleanup in seconds", syncBuckets),
     conntrackDeleted: r.counter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative stale UDP conntrack flows deleted"),
     networkProgrammingDuration: r.histogram("kubeproxy_network_programming_duration_seconds", "In Cluster Network Programming Latency in seconds", networkProgrammingBuckets()),
     noLocalEndpoints: r.gauge("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints"),
-    nftablesCleanupFailures: r.counter("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total", "Cumulative proxy nftables cleanup failures"),
+    nftablesCleanupFailures: nft.counter("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total", "Cumulative proxy nftables cleanup failures"),
+    iptablesTotal: ipt.gauge("kubeproxy_sync_proxy_rules_iptables_total", "Total number of iptables rules owned by kube-proxy"),
+    iptablesLast: ipt.gauge("kubeproxy_sync_proxy_rules_iptables_last", "Number of iptables rules written by kube-proxy in last sync"),
+    iptablesRestoreFailures: ipt.counter("kubeproxy_sync_proxy_rules_iptables_restore_failures_total", "Cumulative proxy iptables restore failures"),
+    iptablesPartialRestoreFailures: ipt.counter("kubeproxy_sync_proxy_rules_iptables_partial_restore_failures_total", "Cumulative proxy iptables partial restore failures"),
+    iptablesLockWaitSeconds: ipt.counter("kube_proxy_bun_iptables_lock_wait_seconds_total", "Seconds iptables-restore spent waiting for the xtables lock (not in upstream)"),
   };
 }

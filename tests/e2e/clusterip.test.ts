@@ -80,6 +80,15 @@ for (const mode of ["nftables", "iptables"] as const) {
       expect(metrics).toMatch(/^kubeproxy_sync_proxy_rules_duration_seconds_count\{ip_family="IPv4"\} [1-9]/m);
       expect(metrics).toMatch(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="IPv4"\} \d/m);
       expect(await (await fetch(proxy.metricsUrl.replace("/metrics", "/proxyMode"))).text()).toBe(mode);
+      // Mode-specific metrics exist only in their mode, as upstream registers them.
+      const iptablesTotal = /^kubeproxy_sync_proxy_rules_iptables_total\{ip_family="IPv4",table="nat"\} [1-9]/m;
+      if (mode === "iptables") {
+        expect(metrics).toMatch(iptablesTotal);
+        expect(metrics).not.toContain("kubeproxy_sync_proxy_rules_nftables_sync_failures_total");
+      } else {
+        expect(metrics).not.toMatch(iptablesTotal);
+        expect(metrics).toContain("# TYPE kubeproxy_sync_proxy_rules_nftables_sync_failures_total counter");
+      }
     });
 
     test.each(["tcp", "udp"] as const)("%s to the ClusterIP reaches each of 3 pods", async (proto) => {

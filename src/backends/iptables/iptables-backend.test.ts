@@ -95,3 +95,25 @@ describe("iptables backend over the fake", () => {
     }
   });
 });
+
+describe("iptables backend reports", () => {
+  test("each restore reports rules written and owned per table; a partial sync writes fewer", async () => {
+    const reports: import("./iptables-backend.ts").RestoreReport[] = [];
+    const runner = iptablesFakeRunner();
+    const backend = createIptablesBackend({ runner, family: "IPv4", onRestore: (r) => reports.push(r) });
+    await backend.sync(state(web, empty));
+    await backend.sync(state(web, { ...empty, endpoints: [{ ip: "10.244.1.20", port: 8080 }] }), new Set(["demo/empty"]));
+    const [full, partial] = reports;
+    expect(full).toMatchObject({ ok: true, full: true });
+    const owned = [...runner.fake.tables.get("nat")!.chains].filter(([c]) => c.startsWith("KUBE-")).reduce((n, [, c]) => n + c.rules.length, 0);
+    expect(partial!.total.nat).toBe(owned);
+    expect(partial!.full).toBe(false);
+    expect(partial!.written.nat).toBeLessThan(partial!.total.nat);
+  });
+
+  test("dropInvalid: false leaves out the conntrack INVALID drop (nf_conntrack_tcp_be_liberal)", async () => {
+    const runner = iptablesFakeRunner();
+    await createIptablesBackend({ runner, family: "IPv4", dropInvalid: false }).sync(state(web));
+    expect(runner.fake.tables.get("filter")!.chains.get("KUBE-FORWARD")!.rules.join("\n")).not.toContain("INVALID");
+  });
+});

@@ -28,6 +28,21 @@ export interface IptablesBackendOptions {
   variant?: IptablesVariant | "auto";
   /** IPv4 NodePorts on 127.0.0.0/8 too: sets net.ipv4.conf.all.route_localnet=1 and ensures KUBE-FIREWALL. */
   localhostNodePorts?: boolean;
+  /** Drop conntrack-INVALID forwarded packets (default true; false when nf_conntrack_tcp_be_liberal is set). */
+  dropInvalid?: boolean;
+  /** Told about every restore, for upstream's iptables metrics. */
+  onRestore?: (r: RestoreReport) => void;
+  /** Told how long a restore waited for the xtables lock. */
+  onLockWait?: (ms: number) => void;
+}
+
+/** One restore's outcome, as upstream's iptables metrics count it. */
+export interface RestoreReport {
+  family: IPFamily;
+  ok: boolean;
+  full: boolean;
+  written: { nat: number; filter: number };
+  total: { nat: number; filter: number };
 }
 
 /** Upstream rewrites everything at least hourly, repairing anything a partial sync could not see. */
@@ -56,7 +71,7 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
   const clientFor = async (): Promise<IptablesClient> => {
     if (chosen) return chosen;
     const variant = opts.variant === undefined || opts.variant === "auto" ? await detectIptablesVariant(opts.runner, opts.family) : opts.variant;
-    chosen = createIptablesClient(opts.runner, opts.family, {}, variant);
+    chosen = createIptablesClient(opts.runner, opts.family, { onLockWait: opts.onLockWait }, variant);
     opts.log?.info("Using iptables", { family: opts.family, variant: await chosen.variant().catch(() => "unknown"), tool: `${toolName(opts.family, variant)}-restore` });
     return chosen;
   };
@@ -83,15 +98,17 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       }
       const node = JSON.stringify(state.node ?? null);
       const full = changed == null || existing.owned.size === 0 || node !== appliedNode || now() - lastFullAt >= FULL_SYNC_INTERVAL_MS;
-      const render = renderSync(state, existing, { masqueradeBit, localhostNodePorts: localhost }, full ? null : changed);
+      const render = renderSync(state, existing, { masqueradeBit, localhostNodePorts: localhost, dropInvalid: opts.dropInvalid }, full ? null : changed);
       for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
       const text = render.filter.text() + render.nat.text();
       try {
         await client.restore(text);
       } catch (e) {
         existing = null; // the kernel's state is unknown now: read it again, and sync in full
+        opts.onRestore?.({ family: opts.family, ok: false, full, written: render.rules.written, total: render.rules.total });
         throw e;
       }
+      opts.onRestore?.({ family: opts.family, ok: true, full, written: render.rules.written, total: render.rules.total });
       existing = render.after;
       appliedNode = node;
       if (full) lastFullAt = now();

@@ -22,6 +22,8 @@ export interface IptablesRenderOptions {
   masqueradeBit: number;
   /** IPv4 NodePorts also answer on 127.0.0.0/8 (upstream's --iptables-localhost-nodeports). */
   localhostNodePorts?: boolean;
+  /** Drop conntrack-INVALID packets in KUBE-FORWARD (default); upstream skips it with nf_conntrack_tcp_be_liberal. */
+  dropInvalid?: boolean;
 }
 
 /** What the kernel has now, as far as the render needs to know. */
@@ -45,6 +47,8 @@ export interface IptablesRender {
   endpoints: number;
   /** ServicePorts left out, with why. */
   skipped: string[];
+  /** Rules per table: written by this restore, and owned in all once it is applied (upstream's iptables_last / iptables_total). */
+  rules: { written: { nat: number; filter: number }; total: { nat: number; filter: number } };
 }
 
 const FIXED_NAT = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
@@ -70,13 +74,15 @@ export function renderSync(state: ProxyState, existing: ExistingChains, opts: Ip
     .append(KUBE_POSTROUTING, ["-m", "mark", "!", "--mark", mark, "-j", "RETURN"])
     .append(KUBE_POSTROUTING, ["-j", "MARK", "--set-xmark", `${bit}/0x0`])
     .append(KUBE_POSTROUTING, [...commentWords("kubernetes service traffic requiring SNAT"), "-j", "MASQUERADE", "--random-fully"]);
-  filter.append(KUBE_FORWARD, ["-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"])
-    .append(KUBE_FORWARD, [...commentWords("kubernetes forwarding rules"), "-m", "mark", "--mark", mark, "-j", "ACCEPT"])
+  if (opts.dropInvalid !== false) filter.append(KUBE_FORWARD, ["-m", "conntrack", "--ctstate", "INVALID", "-j", "DROP"]);
+  filter.append(KUBE_FORWARD, [...commentWords("kubernetes forwarding rules"), "-m", "mark", "--mark", mark, "-j", "ACCEPT"])
     .append(KUBE_FORWARD, [...commentWords("kubernetes forwarding conntrack rule"), "-m", "conntrack", "--ctstate", "RELATED,ESTABLISHED", "-j", "ACCEPT"]);
 
   let endpoints = 0;
   const skipped: string[] = [];
   const owned = new Map<string, Set<string>>();
+  /** Rules of unchanged Services' own chains, left in place by a partial sync. */
+  const kept = { nat: 0, filter: 0 };
   const fixed = new Set([...FIXED_NAT.map((c) => `nat ${c}`), ...FIXED_FILTER.map((c) => `filter ${c}`)]);
   for (const sp of state.servicePorts) {
     const key = serviceKeyOf(sp);
@@ -91,7 +97,10 @@ export function renderSync(state: ProxyState, existing: ExistingChains, opts: Ip
       }
       // An unchanged Service's own chains are not re-declared, so they keep their rules; only its
       // lines in the fixed chains (which every sync flushes) are written again.
-      for (const r of plan.rules) if (rewrite || fixed.has(`${r.table} ${r.chain}`)) (r.table === "nat" ? nat : filter).append(r.chain, r.words);
+      for (const r of plan.rules) {
+        if (rewrite || fixed.has(`${r.table} ${r.chain}`)) (r.table === "nat" ? nat : filter).append(r.chain, r.words);
+        else kept[r.table]++;
+      }
       endpoints += sp.endpoints.length;
     } catch (e) {
       // The model hands over parsed values only, so this is a bug; one bad ServicePort must not
@@ -126,5 +135,7 @@ export function renderSync(state: ProxyState, existing: ExistingChains, opts: Ip
     for (const key of changed) for (const c of existing.owned.get(key) ?? []) if (!wantNat.has(c)) nat.deleteChain(c);
   }
   const after: ExistingChains = { nat: wantNat, filter: wantFilter, jumps: new Set([...BUILTIN_JUMPS, ...(localhost ? FIREWALL_JUMPS : [])].map((j) => j.key)), owned };
-  return { nat, filter, after, full: changed === null, servicePorts: state.servicePorts.length, endpoints, skipped };
+  const written = { nat: nat.appendedRules(), filter: filter.appendedRules() };
+  const rules = { written, total: { nat: written.nat + kept.nat, filter: written.filter + kept.filter } };
+  return { nat, filter, after, full: changed === null, servicePorts: state.servicePorts.length, endpoints, skipped, rules };
 }

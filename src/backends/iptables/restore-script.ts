@@ -50,6 +50,11 @@ export class RestoreScript {
     return this;
   }
 
+  /** Rules this script appends (`-A`): what upstream's iptables_last metric counts. */
+  appendedRules(): number {
+    return this.rules.filter((r) => r.startsWith("-A ")).length;
+  }
+
   /** The chains this script declares, in order. */
   declaredChains(): string[] {
     return [...this.declared];
