@@ -81,7 +81,7 @@ for (const mode of ["nftables", "iptables"] as const) {
       expect(metrics).toMatch(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="IPv4"\} \d/m);
       expect(await (await fetch(proxy.metricsUrl.replace("/metrics", "/proxyMode"))).text()).toBe(mode);
       // Mode-specific metrics exist only in their mode, as upstream registers them.
-      const iptablesTotal = /^kubeproxy_sync_proxy_rules_iptables_total\{ip_family="IPv4",table="nat"\} [1-9]/m;
+      const iptablesTotal = /^kubeproxy_sync_proxy_rules_iptables_total\{table="nat",ip_family="IPv4"\} [1-9]/m;
       if (mode === "iptables") {
         expect(metrics).toMatch(iptablesTotal);
         expect(metrics).not.toContain("kubeproxy_sync_proxy_rules_nftables_sync_failures_total");
