@@ -42,4 +42,10 @@ export interface Backend {
   sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats>;
   /** Removes everything this backend owns (`--cleanup`); throws BackendError on failure. */
   cleanup(): Promise<void>;
+  /**
+   * Checks that nobody removed the rules behind the proxy's back (iptables: the KUBE-PROXY-CANARY
+   * chains, as upstream); true means they are gone and the next sync must be full. Optional:
+   * nftables owns its table and has no such check, as upstream.
+   */
+  watchdog?(): Promise<boolean>;
 }

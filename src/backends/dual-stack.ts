@@ -18,6 +18,10 @@ export function createDualStackBackend(perFamily: Partial<Record<IPFamily, Backe
       if (!b) return Promise.reject(new BackendError("unsupported", `no backend for ${state.family}`));
       return b.sync(state, changed);
     },
+    async watchdog(): Promise<boolean> {
+      const results = await Promise.all([...new Set(backends)].map((b) => b.watchdog?.() ?? Promise.resolve(false)));
+      return results.some(Boolean);
+    },
     async cleanup(): Promise<void> {
       // Backends that share one kernel object set (nftables: both tables) clean once.
       const unique = [...new Set(backends)];

@@ -92,6 +92,12 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   const configWatcher = config.configFile ? watch(config.configFile, () => fatal(`the config file ${config.configFile} changed; exiting to be restarted with it`)) : undefined;
 
   syncRunner.start();
+  // Upstream's iptables canary: checked every sync period; if our rules were flushed, resync in full.
+  const watchdog = backend.watchdog
+    ? setInterval(() => {
+        void backend.watchdog!().then((gone) => gone && syncRunner!.run(), (e: Error) => log.warn("Canary check failed", { err: e }));
+      }, config.syncPeriodMs)
+    : undefined;
   const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
 
   const signalled = new Promise<string>((resolve) => {
@@ -102,6 +108,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   if (ending.error) log.error(`Exiting: ${ending.error}; the rules stay in place`);
   else log.info("Shutting down; the rules stay in place", { signal: ending.signal });
   configWatcher?.close();
+  clearInterval(watchdog);
   await informers.stop();
   await syncRunner.stop();
   await Promise.all(servers.map((s) => s.stop()));

@@ -2,7 +2,8 @@
  * Upstream's localhost NodePorts in iptables mode (upstream.md row 10): with the default
  * --iptables-localhost-nodeports, a connection from the node to 127.0.0.1:<nodePort> reaches a
  * pod (route_localnet is set, the traffic is masqueraded), kubelet's KUBE-FIREWALL guards
- * 127.0.0.0/8; with --iptables-localhost-nodeports=false it does not answer there.
+ * 127.0.0.0/8; with --iptables-localhost-nodeports=false it does not answer there. And upstream's
+ * canary: rules flushed behind the proxy's back come back within a sync period.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -73,5 +74,14 @@ describe("iptables localhost NodePorts", () => {
     await waitForNodeRules(lab, "loopback excluded", (t) => t.includes("! -d 127.0.0.0/8"), 10_000, "iptables");
     const r = await lab.probe(lab.node.ns, { proto: "tcp", ip: "127.0.0.1", port: NODE_PORT, count: 2, timeoutMs: 500 });
     expect(r.answers).toEqual({});
+  });
+
+  test("rules flushed by someone else come back within a sync period (the canary)", async () => {
+    await startProxy(["--sync-period=1s"]);
+    await lab.exec(lab.node.ns, ["iptables-restore", "--noflush"], "*mangle\n-X KUBE-PROXY-CANARY\nCOMMIT\n*nat\n-F KUBE-SERVICES\nCOMMIT\n");
+    expect((await lab.exec(lab.node.ns, ["iptables-save", "-t", "nat"])).stdout).not.toContain("-A KUBE-SERVICES -d 10.96.0.10/32");
+    await waitForNodeRules(lab, "the ClusterIP rule back", (t) => t.includes("-A KUBE-SERVICES -d 10.96.0.10/32") && t.includes(":KUBE-PROXY-CANARY"), 10_000, "iptables");
+    const r = await lab.probe(lab.client.ns, { proto: "tcp", ip: DNS_CLUSTER_IP, port: 80, count: 3, timeoutMs: 1000 });
+    expect(r.answers).toEqual({ "pod-a": 3 });
   });
 });

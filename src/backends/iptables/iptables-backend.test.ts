@@ -117,3 +117,20 @@ describe("iptables backend reports", () => {
     expect(runner.fake.tables.get("filter")!.chains.get("KUBE-FORWARD")!.rules.join("\n")).not.toContain("INVALID");
   });
 });
+
+describe("iptables canary watchdog", () => {
+  test("a flushed canary makes the next sync full; present, nothing happens", async () => {
+    const runner = iptablesFakeRunner();
+    const backend = createIptablesBackend({ runner, family: "IPv4" });
+    expect(await backend.watchdog!()).toBe(false);
+    await backend.sync(state(web), new Set());
+    expect(await backend.watchdog!()).toBe(false);
+    expect((await backend.sync(state(web), new Set())).full).toBe(false);
+    // Someone flushes our rules and removes the canary.
+    runner.fake.restore("*mangle\n-X KUBE-PROXY-CANARY\nCOMMIT\n*nat\n-F KUBE-SERVICES\nCOMMIT\n");
+    expect(await backend.watchdog!()).toBe(true);
+    expect((await backend.sync(state(web), new Set())).full).toBe(true);
+    expect(runner.fake.tables.get("nat")!.chains.get("KUBE-SERVICES")!.rules).toHaveLength(1);
+    expect(runner.fake.tables.get("mangle")!.chains.has("KUBE-PROXY-CANARY")).toBe(true);
+  });
+});

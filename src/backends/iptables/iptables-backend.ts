@@ -12,7 +12,7 @@ import type { ProxyState } from "../../model/proxy-state.ts";
 import { BUILTIN_JUMPS, FIREWALL_JUMPS } from "./builtin-jumps.ts";
 import { createIptablesClient, toolName, type IptablesClient, type IptablesVariant } from "./client.ts";
 import { detectIptablesVariant } from "./detect-variant.ts";
-import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
+import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_CANARY, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { renderSync, type ExistingChains } from "./render-sync.ts";
 import { RestoreScript } from "./restore-script.ts";
 import { parseSave, type SaveModel } from "./save-format.ts";
@@ -49,7 +49,7 @@ export interface RestoreReport {
 const FULL_SYNC_INTERVAL_MS = 3_600_000;
 
 /** Ours to delete on cleanup. kubelet's KUBE-FIREWALL (and its jumps) stay, as upstream leaves them. */
-const OWNED_FIXED = new Set([KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_FIREWALL]);
+const OWNED_FIXED = new Set([KUBE_PROXY_CANARY, KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_FIREWALL]);
 
 /** What the kernel holds of ours, read from a dump. */
 export function existingFrom(dump: SaveModel): ExistingChains {
@@ -100,7 +100,9 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       const full = changed == null || existing.owned.size === 0 || node !== appliedNode || now() - lastFullAt >= FULL_SYNC_INTERVAL_MS;
       const render = renderSync(state, existing, { masqueradeBit, localhostNodePorts: localhost, dropInvalid: opts.dropInvalid }, full ? null : changed);
       for (const s of render.skipped) opts.log?.warn("ServicePort left out of the rules", { reason: s });
-      const text = render.filter.text() + render.nat.text();
+      // The canary in mangle (nat and filter have theirs among the fixed chains): if someone flushes
+      // our tables, the watchdog finds it gone and the next sync is full, as upstream's monitor does.
+      const text = new RestoreScript("mangle").chain(KUBE_PROXY_CANARY).text() + render.filter.text() + render.nat.text();
       try {
         await client.restore(text);
       } catch (e) {
@@ -114,18 +116,27 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       if (full) lastFullAt = now();
       return { servicePorts: render.servicePorts, endpoints: render.endpoints, scriptBytes: text.length, full };
     },
+    async watchdog(): Promise<boolean> {
+      if (existing === null || chosen === null) return false;
+      const mangle = parseSave(await chosen.save("mangle")).get("mangle");
+      if (mangle?.chains.has(KUBE_PROXY_CANARY)) return false;
+      opts.log?.warn("The iptables canary chain is gone: our rules were flushed by someone else; the next sync is a full one", { family: opts.family });
+      existing = null;
+      return true;
+    },
     async cleanup(): Promise<void> {
       const client = await clientFor();
       const dump = parseSave(await client.save());
       const have = existingFrom(dump);
-      const scripts = { nat: new RestoreScript("nat"), filter: new RestoreScript("filter") };
+      const scripts = { nat: new RestoreScript("nat"), filter: new RestoreScript("filter"), mangle: new RestoreScript("mangle") };
+      if (dump.get("mangle")?.chains.has(KUBE_PROXY_CANARY)) scripts.mangle.deleteChain(KUBE_PROXY_CANARY);
       for (const j of BUILTIN_JUMPS) if (have.jumps.has(j.key)) scripts[j.table].delete(j.chain, j.words);
       for (const table of ["nat", "filter"] as const) {
         for (const c of table === "nat" ? have.nat : have.filter) {
           if (OWNED_FIXED.has(c) || isPerServiceChain(c)) scripts[table].deleteChain(c);
         }
       }
-      const text = [scripts.filter, scripts.nat].filter((s) => !s.isEmpty()).map((s) => s.text()).join("");
+      const text = [scripts.mangle, scripts.filter, scripts.nat].filter((s) => !s.isEmpty()).map((s) => s.text()).join("");
       if (text) await client.restore(text);
       existing = null;
     },

@@ -14,7 +14,7 @@ import { DEFAULT_NODE_FACTS, serviceKeyOf, type ProxyState } from "../../model/p
 import { planServicePort } from "./render-service-port.ts";
 import { word } from "./tokens.ts";
 import { BUILTIN_JUMPS, FIREWALL_JUMPS, type BuiltinJump } from "./builtin-jumps.ts";
-import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
+import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FIREWALL, KUBE_PROXY_CANARY, KUBE_FORWARD, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { RestoreScript } from "./restore-script.ts";
 import { commentWords, markWords } from "./rule-words.ts";
 
@@ -51,8 +51,8 @@ export interface IptablesRender {
   rules: { written: { nat: number; filter: number }; total: { nat: number; filter: number } };
 }
 
-const FIXED_NAT = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ];
-const FIXED_FILTER = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL];
+const FIXED_NAT = [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ, KUBE_PROXY_CANARY];
+const FIXED_FILTER = [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL, KUBE_PROXY_CANARY];
 
 function addJump(j: BuiltinJump, nat: RestoreScript, filter: RestoreScript): void {
   (j.table === "nat" ? nat : filter).insert(j.chain, j.words);
