@@ -23,6 +23,5 @@ export function configNotes(c: Config): string[] {
   if (c.configSyncPeriodMs !== d.configSyncPeriodMs) out.push("configSyncPeriod (--config-sync-period) has no effect: the informers do not replay their cache periodically");
   if (c.logging.vmodule) out.push("per-file verbosity (--vmodule) is not supported; -v applies to every file");
   if (c.bindAddress !== d.bindAddress) out.push("bindAddress (the node-IP override) is not used yet: it matters only for NodePort 'primary' addresses and LoadBalancer source ranges");
-  out.push("conntrack sysctls are left as they are: kube-proxy-bun does not set nf_conntrack_max or the conntrack timeouts (conntrack.* settings) yet");
   return out;
 }
