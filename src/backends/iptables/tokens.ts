@@ -5,7 +5,7 @@
  */
 
 /** Characters a plain (unquoted) iptables-restore word may carry. */
-const PLAIN_WORD = /^[A-Za-z0-9_.:/,!=+\-]+$/;
+const PLAIN_WORD = /^[A-Za-z0-9_.:/,!=+\-[\]]+$/;
 
 /** A restore word, or throws: callers pass only parsed and re-printed values. */
 export function word(w: string): string {
