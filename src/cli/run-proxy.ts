@@ -10,7 +10,11 @@ import { cpus } from "node:os";
 import { applyConntrackSysctls, desiredConntrackSysctls } from "../conntrack/sysctls.ts";
 import { inNetns, realRunner, type Runner } from "../lib/exec.ts";
 import { createLogger, type Logger } from "../lib/log.ts";
+import { networkInterfaces } from "node:os";
+import { healthCheckAddresses } from "../model/health-check-addresses.ts";
 import { createHealthzApp } from "../status/healthz-app.ts";
+import { healthReport } from "../status/proxy-health.ts";
+import { bunListen, ServiceHealthServers } from "../status/service-health-servers.ts";
 import { createMetricsApp } from "../status/metrics-app.ts";
 import { registerProcessMetrics } from "../status/process-metrics.ts";
 import { createProxyMetrics } from "../status/proxy-metrics.ts";
@@ -85,15 +89,29 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode);
   let syncRunner: BoundedFrequencyRunner | undefined;
   // Both families; NodePorts, external addresses and masquerading from NodeFacts.
-  const proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack: (state) => cleanStaleUdpFlows(runner, state), onSync: (r) => board.recordSync(r) });
-  syncRunner = new BoundedFrequencyRunner(() => proxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
+  // Health-check node ports listen on the NodePort addresses. In the sandbox those live in the
+  // lab's node namespace, which this process cannot bind in, so they listen on loopback there.
+  const hostAddresses = () => Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
+  let proxier: Proxier | undefined;
+  const healthServers = new ServiceHealthServers({
+    listen: bunListen,
+    addresses: () => (config.sandboxNetns ? ["127.0.0.1"] : healthCheckAddresses(proxier?.nodeFactsNow() ?? [], hostAddresses())),
+    // The proxy's own health, as /livez computes it.
+    proxyHealthy: () => proxier !== undefined && healthReport(proxier.healthState(), realClock.now(), 2 * config.syncPeriodMs, false).status === 200,
+    log: log.with("health-check"),
+  });
+  // Sandbox only (with --sandbox-netns): KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP=1 turns the UDP cleanup off, so a test can show what it prevents.
+  const cleanConntrack = config.sandboxNetns && process.env.KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP === "1" ? undefined : (state: Parameters<typeof cleanStaleUdpFlows>[1]) => cleanStaleUdpFlows(runner, state);
+  proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), nodeName: config.hostname, metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack, healthServers, onSync: (r) => board.recordSync(r) });
+  const theProxier = proxier;
+  syncRunner = new BoundedFrequencyRunner(() => theProxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
 
   let fatal: (why: string) => void = () => {};
   const fatalError = new Promise<string>((resolve) => (fatal = resolve));
   const hardFail = config.bindAddressHardFail ? (why: string) => fatal(why) : undefined;
   const servers: StatusServer[] = [];
   if (config.healthzBindAddress) {
-    const app = createHealthzApp({ health: () => proxier.healthState(), now: () => realClock.now(), timeoutMs: 2 * config.syncPeriodMs, metrics, ready: () => board.ready() });
+    const app = createHealthzApp({ health: () => theProxier.healthState(), now: () => realClock.now(), timeoutMs: 2 * config.syncPeriodMs, metrics, ready: () => board.ready() });
     servers.push(serveStatus("healthz", app, config.healthzBindAddress, log, 5000, hardFail));
   }
   if (config.metricsBindAddress) {
@@ -110,7 +128,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
         void backend.watchdog!().then((gone) => gone && syncRunner!.run(), (e: Error) => log.warn("Canary check failed", { err: e }));
       }, config.syncPeriodMs)
     : undefined;
-  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
+  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier: theProxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
 
   const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
@@ -124,5 +142,6 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   await informers.stop();
   await syncRunner.stop();
   await Promise.all(servers.map((s) => s.stop()));
+  await healthServers.stop();
   return ending.error ? 1 : 0;
 }

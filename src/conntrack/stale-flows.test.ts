@@ -27,6 +27,12 @@ const state: ProxyState = {
     { id: "d/dns:dns/UDP", namespace: "d", name: "dns", portName: "dns", protocol: "UDP", clusterIP: "10.96.0.10", port: 53, endpoints: [{ ip: "10.244.1.10", port: 5353 }] },
     { id: "d/dns:tcp/TCP", namespace: "d", name: "dns", portName: "tcp", protocol: "TCP", clusterIP: "10.96.0.10", port: 80, endpoints: [] },
     { id: "d/empty:/UDP", namespace: "d", name: "empty", portName: "", protocol: "UDP", clusterIP: "10.96.0.20", port: 53, endpoints: [] },
+    {
+      id: "d/lb:/UDP", namespace: "d", name: "lb", portName: "", protocol: "UDP", clusterIP: "10.96.0.30", port: 53, nodePort: 30053,
+      externalIPs: ["192.0.2.30"], loadBalancerIPs: ["198.51.100.30"], externalTrafficPolicy: "Local",
+      // Local policy chose only the local endpoint; the remote one still serves, and a terminating one too.
+      endpoints: [{ ip: "10.244.1.30", port: 53 }], localEndpoints: [{ ip: "10.244.1.30", port: 53 }], servingEndpointIPs: ["10.244.1.30", "10.244.2.30", "10.244.1.31"],
+    },
   ],
 };
 
@@ -41,11 +47,23 @@ describe("staleUdpFlows", () => {
     ["TCP is never touched", line("tcp", "10.96.0.10", 80, "10.244.1.11", 8080), []],
     ["non-service address stays", line("udp", "10.0.0.10", 53, "10.244.1.11", 5353), []],
   ];
-  test.each(rows)("%s", (_name, text, want) => {
+  const lb = (dst: string | null, dport: number, replySrc: string) => ({ dst, dport, replySrc, service: "d/lb" });
+  const more: [string, string, ReturnType<typeof lb>[]][] = [
+    ["external IP answered by a removed endpoint goes", line("udp", "192.0.2.30", 53, "10.244.9.9", 53), [lb("192.0.2.30", 53, "10.244.9.9")]],
+    ["LB IP answered by a removed endpoint goes", line("udp", "198.51.100.30", 53, "10.244.9.9", 53), [lb("198.51.100.30", 53, "10.244.9.9")]],
+    ["NodePort (any destination) answered by a removed endpoint goes, matched by port", line("udp", "10.0.0.10", 30053, "10.244.9.9", 53), [lb(null, 30053, "10.244.9.9")]],
+    ["answered by a serving endpoint the policy did not choose: kept", line("udp", "192.0.2.30", 53, "10.244.2.30", 53), []],
+    ["answered by a serving, terminating endpoint: kept", line("udp", "10.0.0.10", 30053, "10.244.1.31", 53), []],
+  ];
+  test.each(more)("%s", (_name, text, want) => {
     expect(staleUdpFlows(state, parseFlows(text))).toEqual(want);
+  });
+  test.each(rows)("%s", (_name, text, want) => {
+    expect(staleUdpFlows(state, parseFlows(text)).map(({ service: _s, ...f }) => f)).toEqual(want);
   });
   test("one filter per (address, port, reply source)", () => {
     const text = [line("udp", "10.96.0.10", 53, "10.244.1.11", 5353), line("udp", "10.96.0.10", 53, "10.244.1.11", 5353).replace("sport=40000", "sport=40001")].join("\n");
     expect(staleUdpFlows(state, parseFlows(text))).toHaveLength(1);
+    expect(staleUdpFlows(state, parseFlows(text))[0]!.service).toBe("d/dns");
   });
 });

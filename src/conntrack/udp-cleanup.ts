@@ -12,6 +12,8 @@ import { staleUdpFlows } from "./stale-flows.ts";
 export interface UdpCleanupResult {
   /** Flows deleted. */
   deleted: number;
+  /** Flows deleted per Service (`namespace/name`), for the log. */
+  byService?: Record<string, number>;
 }
 
 const familyArg = (f: IPFamily) => (f === "IPv4" ? "ipv4" : "ipv6");
@@ -22,12 +24,15 @@ export async function cleanStaleUdpFlows(runner: Runner, state: ProxyState): Pro
   const listed = await runner(["conntrack", "-L", "-f", familyArg(state.family), "-p", "udp"]);
   if (listed.exitCode !== 0) throw new Error(`conntrack -L failed: ${listed.stderr.trim()}`);
   let deleted = 0;
+  const byService: Record<string, number> = {};
   for (const f of staleUdpFlows(state, parseFlows(listed.stdout))) {
-    const r = await runner(["conntrack", "-D", "-f", familyArg(state.family), "-p", "udp", "--orig-dst", f.dst, "--orig-port-dst", String(f.dport), "--reply-src", f.replySrc]);
+    const dst = f.dst === null ? [] : ["--orig-dst", f.dst];
+    const r = await runner(["conntrack", "-D", "-f", familyArg(state.family), "-p", "udp", ...dst, "--orig-port-dst", String(f.dport), "--reply-src", f.replySrc]);
     // conntrack exits 1 when the flows are already gone: not an error here.
     const n = Number(/(\d+) flow entries have been deleted/.exec(r.stderr)?.[1] ?? 0);
     if (r.exitCode !== 0 && n === 0 && !/0 flow entries/.test(r.stderr)) throw new Error(`conntrack -D failed: ${r.stderr.trim()}`);
     deleted += n;
+    if (n > 0) byService[f.service] = (byService[f.service] ?? 0) + n;
   }
-  return { deleted };
+  return { deleted, byService };
 }

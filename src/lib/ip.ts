@@ -12,13 +12,33 @@ export interface IP {
   text: string;
 }
 
-const IPV4_OCTET = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
-
-/** Parses a dotted-quad IPv4 address; null when it is not one (leading zeros are refused, as Go's netip does). */
+/**
+ * Parses a dotted-quad IPv4 address; null when it is not one (leading zeros are refused, as Go's
+ * netip does, so an accepted string is already canonical). A loop over char codes rather than
+ * split + regex: the model and the renderers parse every endpoint address of every sync, and at
+ * 100k endpoints the regex version was a tenth of a full sync's render (bun run bench, B1).
+ */
 export function parseIPv4(s: string): IP | null {
-  const parts = s.split(".");
-  if (parts.length !== 4 || !parts.every((p) => IPV4_OCTET.test(p))) return null;
-  return { family: "IPv4", text: parts.map(Number).join(".") };
+  if (s.length < 7 || s.length > 15) return null;
+  let octets = 0;
+  let value = 0;
+  let digits = 0;
+  let leadingZero = false;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46; // a virtual final "."
+    if (c === 46) {
+      if (digits === 0 || (leadingZero && digits > 1) || value > 255) return null;
+      octets++;
+      value = 0;
+      digits = 0;
+      continue;
+    }
+    if (c < 48 || c > 57 || digits === 3) return null;
+    if (digits === 0) leadingZero = c === 48;
+    value = value * 10 + (c - 48);
+    digits++;
+  }
+  return octets === 4 ? { family: "IPv4", text: s } : null;
 }
 
 /** Parses an IPv6 address (with an optional embedded IPv4 tail); null when it is not one. No zones. */

@@ -29,11 +29,11 @@ describe("buildProxyState", () => {
     const s = state([web], [slice("web-1", "web", [["10.244.1.3"], ["10.244.1.2"], ["10.244.1.10"]], [{ name: "http", port: 8080 }, { name: "dns", port: 5353, protocol: "UDP" }])]);
     expect(s.servicePorts.map((p) => p.id)).toEqual(["default/web:dns/UDP", "default/web:http/TCP"]);
     expect(s.servicePorts[1]!.endpoints).toEqual([
-      { ip: "10.244.1.10", port: 8080 },
-      { ip: "10.244.1.2", port: 8080 },
-      { ip: "10.244.1.3", port: 8080 },
+      { ip: "10.244.1.10", port: 8080, local: false },
+      { ip: "10.244.1.2", port: 8080, local: false },
+      { ip: "10.244.1.3", port: 8080, local: false },
     ]);
-    expect(s.servicePorts[0]).toMatchObject({ clusterIP: "10.96.0.10", port: 53, protocol: "UDP", endpoints: [{ ip: "10.244.1.10", port: 5353 }, { ip: "10.244.1.2", port: 5353 }, { ip: "10.244.1.3", port: 5353 }] });
+    expect(s.servicePorts[0]).toMatchObject({ clusterIP: "10.96.0.10", port: 53, protocol: "UDP", endpoints: [{ ip: "10.244.1.10", port: 5353, local: false }, { ip: "10.244.1.2", port: 5353, local: false }, { ip: "10.244.1.3", port: 5353, local: false }] });
   });
 
   const rows: { name: string; services: Service[]; slices: EndpointSlice[]; want: Record<string, string[]> }[] = [

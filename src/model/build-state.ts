@@ -2,27 +2,80 @@
 import type { IPFamily } from "../lib/ip.ts";
 import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Service } from "../kube/schemas/service.ts";
-import { endpointsByPort, portKey } from "./endpoints.ts";
-import { DEFAULT_NODE_FACTS, type NodeFacts, type ProxyState, type ServicePortState } from "./proxy-state.ts";
-import { serviceKey, servicePortsOf } from "./service-ports.ts";
+import { categorizeEndpoints, type EndpointInfo } from "./categorize-endpoints.ts";
+import { endpointInfosByPort, portKey } from "./endpoints.ts";
+import { DEFAULT_NODE_FACTS, externallyAccessible, type EndpointTarget, type NodeFacts, type ProxyState, type ServicePortState } from "./proxy-state.ts";
+import { serviceKey, servicePortsOf, type ServicePortInfo } from "./service-ports.ts";
 
 export interface ClusterView {
   services(): Iterable<Service>;
   slicesOf(serviceKey: string): Iterable<EndpointSlice>;
 }
 
-/** The ServicePorts of one Service in `family`, endpoints attached; [] when it is ignored. */
-export function servicePortStates(svc: Service, slices: Iterable<EndpointSlice>, family: IPFamily): ServicePortState[] {
-  const ports = servicePortsOf(svc, family);
-  if (ports.length === 0) return [];
-  const endpoints = endpointsByPort(slices, family);
-  return ports.map((p) => ({ ...p, endpoints: endpoints.get(portKey(p.portName, p.protocol)) ?? [] }));
+/** Who and where this node is, for endpoint locality and topology hints. */
+export interface NodeTopology {
+  /** This node's name (`--hostname-override`); "" means no endpoint is local. */
+  nodeName: string;
+  /** The Node's `topology.kubernetes.io/zone` label, or "". */
+  zone: string;
 }
 
-export function buildProxyState(view: ClusterView, family: IPFamily, node: NodeFacts = DEFAULT_NODE_FACTS): ProxyState {
+export const NO_TOPOLOGY: NodeTopology = { nodeName: "", zone: "" };
+
+/** The Node label that names its zone (topology hints). */
+export const ZONE_LABEL = "topology.kubernetes.io/zone";
+
+/** The API default of sessionAffinityConfig.clientIP.timeoutSeconds. */
+export const DEFAULT_AFFINITY_TIMEOUT_SECONDS = 10800;
+
+const target = (e: EndpointInfo): EndpointTarget => ({ ip: e.ip, port: e.port, local: e.local });
+
+/** Attaches categorized endpoints and the Service's policies to one ServicePort (upstream.md section 1.1). */
+export function withEndpoints(svc: Service, p: ServicePortInfo, infos: readonly EndpointInfo[], topo: NodeTopology): ServicePortState {
+  const internalTrafficPolicy = svc.spec.internalTrafficPolicy ?? "Cluster";
+  const externalTrafficPolicy = p.externalTrafficPolicy ?? "Cluster";
+  const sp: ServicePortState = { ...p, endpoints: [] };
+  const external = externallyAccessible(sp);
+  const c = categorizeEndpoints({
+    endpoints: infos,
+    internalTrafficPolicyLocal: internalTrafficPolicy === "Local",
+    externalTrafficPolicyLocal: externalTrafficPolicy === "Local",
+    externallyAccessible: external,
+    nodeName: topo.nodeName,
+    zone: topo.zone,
+  });
+  const affinity = svc.spec.sessionAffinity === "ClientIP" ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS) : null;
+  const hcnp = svc.spec.type === "LoadBalancer" && externalTrafficPolicy === "Local" && svc.spec.healthCheckNodePort ? svc.spec.healthCheckNodePort : null;
+  // Upstream's conntrack cleanup keeps flows answered by any serving endpoint, whatever was chosen.
+  const serving = [...new Set(infos.filter((e) => e.serving).map((e) => e.ip))].sort();
+  // Health checks count distinct local IPs that are ready; terminating ones do not count.
+  const localReady = new Set(infos.filter((e) => e.local && e.ready).map((e) => e.ip)).size;
+  return {
+    ...sp,
+    endpoints: c.cluster.map(target),
+    localEndpoints: c.local.map(target),
+    hasEndpoints: c.hasAnyEndpoints,
+    internalTrafficPolicy,
+    externalTrafficPolicy,
+    affinityTimeoutSeconds: affinity,
+    healthCheckNodePort: hcnp,
+    servingEndpointIPs: serving,
+    localReadyEndpoints: localReady,
+  };
+}
+
+/** The ServicePorts of one Service in `family`, endpoints attached; [] when it is ignored. */
+export function servicePortStates(svc: Service, slices: Iterable<EndpointSlice>, family: IPFamily, topo: NodeTopology = NO_TOPOLOGY): ServicePortState[] {
+  const ports = servicePortsOf(svc, family);
+  if (ports.length === 0) return [];
+  const endpoints = endpointInfosByPort(slices, family, topo.nodeName);
+  return ports.map((p) => withEndpoints(svc, p, endpoints.get(portKey(p.portName, p.protocol)) ?? [], topo));
+}
+
+export function buildProxyState(view: ClusterView, family: IPFamily, node: NodeFacts = DEFAULT_NODE_FACTS, topo: NodeTopology = NO_TOPOLOGY): ProxyState {
   const servicePorts: ServicePortState[] = [];
   for (const svc of view.services()) {
-    servicePorts.push(...servicePortStates(svc, view.slicesOf(serviceKey(svc.metadata.namespace, svc.metadata.name)), family));
+    servicePorts.push(...servicePortStates(svc, view.slicesOf(serviceKey(svc.metadata.namespace, svc.metadata.name)), family, topo));
   }
   servicePorts.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return { family, node, servicePorts };

@@ -1,17 +1,30 @@
 /**
- * The usable endpoints of a Service, per (port name, protocol), from its EndpointSlices:
- * upstream's slice rules (only addresses[0]; ports without a number are ignored; the family must
- * match; ready defaults to true; duplicates across slices merge), ordered by "ip:port".
+ * The endpoints of a Service, per (port name, protocol), from its EndpointSlices, with what
+ * endpoint choice needs: upstream's slice rules (only addresses[0]; ports without a number are
+ * ignored; the family must match; duplicates across slices merge, a local copy winning),
+ * conditions with upstream's defaults (ready and serving default true, terminating false),
+ * locality (nodeName equals ours) and topology hints; ordered by "ip:port".
  */
 import { parseIP, type IPFamily } from "../lib/ip.ts";
 import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
+import type { EndpointInfo } from "./categorize-endpoints.ts";
 import type { EndpointTarget } from "./proxy-state.ts";
 
 /** Key of a port inside a Service: `portName/protocol`. */
 export const portKey = (portName: string, protocol: string) => `${portName}/${protocol}`;
 
-export function endpointsByPort(slices: Iterable<EndpointSlice>, family: IPFamily): Map<string, EndpointTarget[]> {
-  const byPort = new Map<string, Map<string, EndpointTarget>>();
+const byIPPort = <T extends { ip: string; port: number }>(a: T, b: T) => {
+  const x = `${a.ip}:${a.port}`;
+  const y = `${b.ip}:${b.port}`;
+  return x < y ? -1 : x > y ? 1 : 0;
+};
+
+/**
+ * Every endpoint of every port with its conditions; `nodeName` is this node's name (an endpoint
+ * is local when its slice entry names it). Never throws.
+ */
+export function endpointInfosByPort(slices: Iterable<EndpointSlice>, family: IPFamily, nodeName = ""): Map<string, EndpointInfo[]> {
+  const byPort = new Map<string, Map<string, EndpointInfo>>();
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     for (const port of slice.ports ?? []) {
@@ -20,16 +33,34 @@ export function endpointsByPort(slices: Iterable<EndpointSlice>, family: IPFamil
       let targets = byPort.get(key);
       if (!targets) byPort.set(key, (targets = new Map()));
       for (const ep of slice.endpoints ?? []) {
-        if (ep.conditions.ready === false) continue;
         const ip = parseIP(ep.addresses[0]!);
         if (!ip || ip.family !== family) continue;
-        targets.set(`${ip.text}:${port.port}`, { ip: ip.text, port: port.port });
+        const c = ep.conditions ?? {};
+        const info: EndpointInfo = {
+          ip: ip.text,
+          port: port.port,
+          ready: c.ready ?? true,
+          serving: c.serving ?? true,
+          terminating: c.terminating ?? false,
+          local: nodeName !== "" && ep.nodeName === nodeName,
+          zoneHints: (ep.hints?.forZones ?? []).map((z) => z.name),
+          nodeHints: (ep.hints?.forNodes ?? []).map((n) => n.name),
+        };
+        const id = `${info.ip}:${info.port}`;
+        const seen = targets.get(id);
+        // Upstream merges duplicates across slices; the local copy wins.
+        if (!seen || (!seen.local && info.local)) targets.set(id, info);
       }
     }
   }
+  const out = new Map<string, EndpointInfo[]>();
+  for (const [key, targets] of byPort) out.set(key, [...targets.values()].sort(byIPPort));
+  return out;
+}
+
+/** The ready endpoints per port (the pre-categorization view; kept for callers that want only those). */
+export function endpointsByPort(slices: Iterable<EndpointSlice>, family: IPFamily): Map<string, EndpointTarget[]> {
   const out = new Map<string, EndpointTarget[]>();
-  for (const [key, targets] of byPort) {
-    out.set(key, [...targets.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, t]) => t));
-  }
+  for (const [key, infos] of endpointInfosByPort(slices, family)) out.set(key, infos.filter((e) => e.ready).map((e) => ({ ip: e.ip, port: e.port })));
   return out;
 }

@@ -55,6 +55,11 @@ export interface ServicePortState {
    * answered by any of them are kept. Absent: the IPs of endpoints and localEndpoints.
    */
   servingEndpointIPs?: string[];
+  /**
+   * Distinct IPs of this node's ready endpoints (terminating ones do not count): what a
+   * health-check node port reports. Absent: the number of distinct local IPs in localEndpoints.
+   */
+  localReadyEndpoints?: number;
   /** spec.ports[].nodePort when non-zero. */
   nodePort?: number | null;
   /** spec.externalIPs of this family, canonical, sorted, without duplicates. */
@@ -109,6 +114,14 @@ export interface ProxyState {
 
 /** Upstream's hasAnyEndpoints with its default. */
 export const hasEndpointsOf = (sp: ServicePortState): boolean => sp.hasEndpoints ?? sp.endpoints.length > 0;
+
+/** The IPs whose UDP flows the conntrack cleanup keeps: servingEndpointIPs, or the chosen endpoints' IPs. */
+export const servingIPsOf = (sp: ServicePortState): string[] =>
+  sp.servingEndpointIPs ?? [...new Set([...sp.endpoints, ...(sp.localEndpoints ?? [])].map((e) => e.ip))];
+
+/** Distinct local ready endpoint IPs (what a health-check node port reports). */
+export const localReadyCountOf = (sp: ServicePortState): number =>
+  sp.localReadyEndpoints ?? new Set((sp.localEndpoints ?? []).map((e) => e.ip)).size;
 
 /** Reachable from outside the cluster: a NodePort, external IPs or load-balancer IPs. */
 export const externallyAccessible = (sp: ServicePortState): boolean =>

@@ -1,7 +1,8 @@
 /**
  * Builders of the API objects the demo and the tests create in the sandbox: a Node, a ClusterIP
- * Service with TCP and UDP ports, and the EndpointSlice that lists its pods. Shaped as the real
- * controllers write them.
+ * Service with TCP and UDP ports, a Service of any type (dual-stack, NodePorts, external and
+ * load-balancer IPs), and the EndpointSlice that lists its pods. Shaped as the real controllers
+ * write them.
  */
 import type { KubeObject } from "./apiserver/store.ts";
 
@@ -19,13 +20,14 @@ export interface ServicePortSpec {
   targetPort: number;
 }
 
-export function nodeObject(name: string, ip: string): KubeObject {
+/** A Node with InternalIP `ip` (and `moreIPs`, e.g. its IPv6 address on a dual-stack node). */
+export function nodeObject(name: string, ip: string, ...moreIPs: string[]): KubeObject {
   return {
     apiVersion: "v1",
     kind: "Node",
     metadata: { name, labels: { "kubernetes.io/hostname": name } },
     spec: {},
-    status: { addresses: [{ type: "InternalIP", address: ip }, { type: "Hostname", address: name }] },
+    status: { addresses: [...[ip, ...moreIPs].map((address) => ({ type: "InternalIP", address })), { type: "Hostname", address: name }] },
   };
 }
 
@@ -42,6 +44,47 @@ export function clusterIPService(namespace: string, name: string, clusterIP: str
       selector: { app: name },
       ports: ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort })),
     },
+  };
+}
+
+/** A ServicePort with the NodePort the API server would have allocated. */
+export interface ServicePortWithNodePort extends ServicePortSpec {
+  nodePort?: number;
+}
+
+/** Everything a Service of any type (but ExternalName) may carry, for `serviceObject`. */
+export interface ServiceOptions {
+  type?: "ClusterIP" | "NodePort" | "LoadBalancer";
+  /** One per family, primary first (dual-stack when two). */
+  clusterIPs: string[];
+  ports: ServicePortWithNodePort[];
+  externalIPs?: string[];
+  /** What a cloud controller writes into status.loadBalancer.ingress. */
+  loadBalancerIngress?: string[];
+  loadBalancerSourceRanges?: string[];
+  externalTrafficPolicy?: "Cluster" | "Local";
+}
+
+/** A Service as the API server stores it after allocation (ClusterIPs and NodePorts filled in). */
+export function serviceObject(namespace: string, name: string, o: ServiceOptions): KubeObject {
+  const type = o.type ?? "ClusterIP";
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { namespace, name },
+    spec: {
+      type,
+      clusterIP: o.clusterIPs[0],
+      clusterIPs: o.clusterIPs,
+      ipFamilies: o.clusterIPs.map((ip) => (ip.includes(":") ? "IPv6" : "IPv4")),
+      ipFamilyPolicy: o.clusterIPs.length > 1 ? "RequireDualStack" : "SingleStack",
+      selector: { app: name },
+      ports: o.ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.port, targetPort: p.targetPort, ...(p.nodePort ? { nodePort: p.nodePort } : {}) })),
+      ...(o.externalIPs?.length ? { externalIPs: o.externalIPs } : {}),
+      ...(o.loadBalancerSourceRanges?.length ? { loadBalancerSourceRanges: o.loadBalancerSourceRanges } : {}),
+      ...(type !== "ClusterIP" ? { externalTrafficPolicy: o.externalTrafficPolicy ?? "Cluster" } : {}),
+    },
+    ...(o.loadBalancerIngress?.length ? { status: { loadBalancer: { ingress: o.loadBalancerIngress.map((ip) => ({ ip, ipMode: "VIP" })) } } } : {}),
   };
 }
 

@@ -9,13 +9,14 @@ import type { Logger } from "../lib/log.ts";
 import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Node } from "../kube/schemas/node.ts";
 import type { Service } from "../kube/schemas/service.ts";
-import { buildProxyState } from "../model/build-state.ts";
+import { buildProxyState, ZONE_LABEL, type NodeTopology } from "../model/build-state.ts";
 import { ChangeTracker } from "../model/change-tracker.ts";
 import { ClusterCache } from "../model/cluster-cache.ts";
 import { nodeFactsOf, type NodeFactsConfig } from "../model/node-facts.ts";
 import { queued, updated, withNode, type HealthState } from "../status/proxy-health.ts";
 import type { ProxyMetrics } from "../status/proxy-metrics.ts";
-import { serviceKeyOf, type ProxyState } from "../model/proxy-state.ts";
+import { externallyAccessible, hasEndpointsOf, localReadyCountOf, serviceKeyOf, type NodeFacts, type ProxyState } from "../model/proxy-state.ts";
+import type { HealthCheckService } from "../status/service-health-servers.ts";
 import type { SyncRecord } from "../status/proxy-status.ts";
 import type { Clock } from "./clock.ts";
 
@@ -34,8 +35,12 @@ export interface ProxierDeps {
   log: Logger;
   /** Asks the runner for a sync (BoundedFrequencyRunner.run). Set before events arrive. */
   requestSync: () => void;
+  /** This node's name: endpoints whose EndpointSlice entry names it are local. Default "" (none is). */
+  nodeName?: string;
   /** Deletes stale UDP flows after a sync that changed something (conntrack/udp-cleanup.ts). */
-  cleanConntrack?: (state: ProxyState) => Promise<{ deleted: number }>;
+  cleanConntrack?: (state: ProxyState) => Promise<{ deleted: number; byService?: Record<string, number> }>;
+  /** The health-check node-port servers, told after every successful sync which ports to serve. */
+  healthServers?: { sync(wanted: HealthCheckService[]): Promise<void> };
   /** Told about every sync attempt (for /status and /readyz). */
   onSync?: (r: SyncRecord) => void;
 }
@@ -51,6 +56,8 @@ export class Proxier {
   private slicesSynced = false;
   private syncs = 0;
   private node: Node | null = null;
+  /** The last state synced per family (health-check node ports are counted from them). */
+  private lastStates = new Map<IPFamily, ProxyState>();
   /** Clock time of the last successful full sync per family; absent means the next sync is full. */
   private lastFull = new Map<IPFamily, number>();
   /** Trigger times (unix ms) of EndpointSlice changes not yet applied, for network programming latency. */
@@ -99,9 +106,23 @@ export class Proxier {
 
   nodeChanged(node: Node | null): void {
     this.health = withNode(this.health, node);
+    // Labels (the zone) change the endpoints of every Service: as upstream, a full sync.
+    const labelsChanged = JSON.stringify(this.node?.metadata.labels ?? {}) !== JSON.stringify(node?.metadata.labels ?? {});
     // Node IPs and pod CIDRs feed NodeFacts; the backend notices a change and does a full sync.
     this.node = node;
-    if (this.deps.nodeFacts) this.changed();
+    if (labelsChanged) this.lastFull.clear();
+    if (this.deps.nodeFacts || labelsChanged) this.changed();
+  }
+
+  /** The NodeFacts of every synced family as they stand now (for the health-check servers' addresses). */
+  nodeFactsNow(): NodeFacts[] {
+    const cfg = this.deps.nodeFacts;
+    return cfg ? (this.deps.families ?? [this.deps.family]).map((f) => nodeFactsOf(cfg, f, this.node)) : [];
+  }
+
+  /** Where this node is, for endpoint locality and topology hints. */
+  private topology(): NodeTopology {
+    return { nodeName: this.deps.nodeName ?? "", zone: this.node?.metadata.labels?.[ZONE_LABEL] ?? "" };
   }
 
   servicesListed(): void {
@@ -125,14 +146,43 @@ export class Proxier {
     // Latency is measured once the change reached every family; a failed sync keeps the times.
     else this.triggerTimes = [];
     this.updatePending();
+    await this.syncHealthServers();
     return ok;
+  }
+
+  /**
+   * Health-check node ports of the last synced states: one per Service, reporting its distinct
+   * local ready endpoint IPs (the larger count of the two families, so a dual-stack pod counts once).
+   */
+  healthCheckServices(): HealthCheckService[] {
+    const byPort = new Map<number, HealthCheckService>();
+    for (const st of this.lastStates.values()) {
+      for (const sp of st.servicePorts) {
+        if (!sp.healthCheckNodePort) continue;
+        const prev = byPort.get(sp.healthCheckNodePort);
+        const n = localReadyCountOf(sp);
+        if (!prev) byPort.set(sp.healthCheckNodePort, { namespace: sp.namespace, name: sp.name, port: sp.healthCheckNodePort, localEndpoints: n });
+        else if (prev.namespace === sp.namespace && prev.name === sp.name) prev.localEndpoints = Math.max(prev.localEndpoints, n);
+      }
+    }
+    return [...byPort.values()].sort((a, b) => a.port - b.port);
+  }
+
+  private async syncHealthServers(): Promise<void> {
+    const servers = this.deps.healthServers;
+    if (!servers) return;
+    try {
+      await servers.sync(this.healthCheckServices());
+    } catch (e) {
+      this.deps.log.error("Updating the health-check node-port servers failed", { err: e });
+    }
   }
 
   private async syncFamily(family: IPFamily, changed: ReadonlySet<string>): Promise<boolean> {
     const { backend, metrics, clock, log } = this.deps;
     const start = performance.now();
     const facts = this.deps.nodeFacts ? nodeFactsOf(this.deps.nodeFacts, family, this.node) : undefined;
-    const state = buildProxyState(this.cache, family, facts);
+    const state = buildProxyState(this.cache, family, facts, this.topology());
     const last = this.lastFull.get(family);
     const wantFull = last === undefined || clock.now() - last >= FULL_SYNC_INTERVAL_MS;
     try {
@@ -145,6 +195,8 @@ export class Proxier {
       metrics.lastSyncTimestamp.set(clock.now() / 1000, { ip_family: family });
       this.health = updated(this.health, family, clock.now());
       this.syncs++;
+      this.lastStates.set(family, state);
+      this.recordNoLocalEndpoints(state);
       for (const t of this.triggerTimes) metrics.networkProgrammingDuration.observe((clock.now() - t) / 1000, { ip_family: family });
       this.deps.onSync?.({ family, at: clock.now(), durationMs: seconds * 1000, ok: true, full: stats.full ?? null, error: null, services: new Set(state.servicePorts.map(serviceKeyOf)).size, servicePorts: stats.servicePorts, endpoints: stats.endpoints });
       if (changed.size > 0) await this.cleanConntrack(state);
@@ -160,6 +212,19 @@ export class Proxier {
     }
   }
 
+  /** Upstream's gauge: ServicePorts with a Local policy that have endpoints, but none on this node. */
+  private recordNoLocalEndpoints(state: ProxyState): void {
+    let internal = 0;
+    let external = 0;
+    for (const sp of state.servicePorts) {
+      if (!hasEndpointsOf(sp) || (sp.localEndpoints?.length ?? 0) > 0) continue;
+      if (sp.internalTrafficPolicy === "Local") internal++;
+      if (sp.externalTrafficPolicy === "Local" && externallyAccessible(sp)) external++;
+    }
+    this.deps.metrics.noLocalEndpoints.set(internal, { traffic_policy: "internal", ip_family: state.family });
+    this.deps.metrics.noLocalEndpoints.set(external, { traffic_policy: "external", ip_family: state.family });
+  }
+
   /** A failed cleanup is logged, not fatal: the rules are applied, and the next change retries. */
   private async cleanConntrack(state: ProxyState): Promise<void> {
     const { cleanConntrack, metrics, log } = this.deps;
@@ -167,9 +232,9 @@ export class Proxier {
     if (!cleanConntrack) return;
     const start = performance.now();
     try {
-      const { deleted } = await cleanConntrack(state);
+      const { deleted, byService } = await cleanConntrack(state);
       metrics.conntrackDeleted.inc(deleted, { ip_family: family });
-      if (deleted > 0) log.info("Deleted stale UDP conntrack flows", { ipFamily: family, deleted }, 2);
+      if (deleted > 0) log.info("Deleted stale UDP conntrack flows", { ipFamily: family, deleted, services: byService }, 2);
     } catch (e) {
       log.error("Stale UDP conntrack cleanup failed", { ipFamily: family, err: e });
     }

@@ -29,7 +29,15 @@ const gone = sp("ns3", "gone", "p", "TCP", "172.30.0.30", 443, [{ ip: "10.180.0.
 
 const sctp = sp("ns4", "sig", "", "SCTP", "172.30.0.40", 3868, [{ ip: "10.180.0.4", port: 3868 }], { nodePort: 30868, externalIPs: ["192.0.2.40"] });
 const node: NodeFacts = { nodeIP: "10.0.0.10", nodePorts: { matchAll: false, cidrs: ["10.0.0.10/32", "192.168.0.0/16"] }, masqueradeAll: false, localDetector: { kind: "cidr", cidr: "10.180.0.0/16" } };
-const stateA: ProxyState = { family: "IPv4", node, servicePorts: [webTCP, webUDP, empty, gone, sctp] };
+// Endpoint choice: eTP Local with affinity (per-ServicePort chains and dynamic sets), iTP Local without local endpoints.
+const sticky = sp("ns5", "sticky", "", "TCP", "172.30.0.50", 80, [{ ip: "10.180.0.5", port: 80, local: true }, { ip: "10.181.0.5", port: 80, local: false }], {
+  localEndpoints: [{ ip: "10.180.0.5", port: 80, local: true }], hasEndpoints: true, externalTrafficPolicy: "Local", affinityTimeoutSeconds: 10800, nodePort: 30500, externalIPs: ["192.0.2.50"],
+});
+const localOnly = sp("ns5", "local-only", "", "UDP", "172.30.0.51", 53, [], { localEndpoints: [], hasEndpoints: true, internalTrafficPolicy: "Local" });
+const etpLocal = sp("ns5", "etp", "", "TCP", "172.30.0.52", 80, [{ ip: "10.180.0.6", port: 80, local: true }, { ip: "10.181.0.6", port: 80, local: false }], {
+  localEndpoints: [{ ip: "10.180.0.6", port: 80, local: true }], hasEndpoints: true, externalTrafficPolicy: "Local", nodePort: 30520, loadBalancerIPs: ["198.51.100.52"],
+});
+const stateA: ProxyState = { family: "IPv4", node, servicePorts: [webTCP, webUDP, empty, gone, sctp, localOnly, sticky, etpLocal] };
 const stateB: ProxyState = { family: "IPv4", node, servicePorts: [webTCP, webUDP, empty] };
 const v6 = (s: ServicePortState, cip: string, eps: string[]): ServicePortState => ({ ...s, clusterIP: cip, externalIPs: [], loadBalancerIPs: [], loadBalancerSourceRanges: [], endpoints: eps.map((ip, i) => ({ ip, port: s.endpoints[i]?.port ?? 80 })) });
 const stateV6: ProxyState = {
@@ -69,7 +77,7 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
     const real = createNftablesBackend({ runner: netns().runner });
     const steps: [ProxyState, string[] | null][] = [
       [stateA, null],
-      [stateB, ["ns3/gone", "ns4/sig"]],
+      [stateB, ["ns3/gone", "ns4/sig", "ns5/sticky", "ns5/local-only", "ns5/etp"]],
       [{ ...stateB, servicePorts: [webTCP, webUDP, { ...empty, endpoints: [{ ip: "10.180.0.9", port: 80 }] }] }, ["ns2/empty"]],
       [{ ...stateB, servicePorts: [webTCP, { ...webUDP, endpoints: webUDP.endpoints.slice(0, 1) }] }, ["ns1/web", "ns2/empty"]],
       [{ ...stateB, servicePorts: [webTCP] }, ["ns1/web"]],

@@ -140,6 +140,17 @@ export function trace(table: FakeTable, family: NftFamily, pkt: TracePacket, loc
         case "fib-daddr-local":
           ok = localAddrs.includes(st.dst);
           break;
+        case "fib-saddr-local":
+          ok = localAddrs.includes(pkt.src);
+          break;
+        case "addr-in-prefix":
+          ok = inPrefix(fieldValue(st, f.field), f.cidr);
+          break;
+        case "iifname": {
+          const iif = pkt.from === "node" ? "" : (pkt.iif ?? "");
+          ok = f.prefix ? iif.startsWith(f.name) : iif === f.name;
+          break;
+        }
         case "ct-status-dnat":
           ok = st.dnat;
           break;
@@ -183,6 +194,10 @@ export function trace(table: FakeTable, family: NftFamily, pkt: TracePacket, loc
       }
       case "reject":
         return [{ st, res: "reject", continueHere: false }];
+      case "set-update-saddr":
+        // Remembering the client changes no verdict of this first packet.
+        container(f.set);
+        return next();
       case "verdict":
         return verdictBranches(f.verdict, st);
       default:

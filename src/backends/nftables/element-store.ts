@@ -5,7 +5,7 @@
  * the lowest ServicePort id, in full and partial syncs alike, so both always agree.
  */
 import { isVerdict, type ElementObject } from "./objects.ts";
-import { groupChainName, groupMapName, type GroupId } from "./names.ts";
+import { endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
 import type { ServicePortElements } from "./render-service.ts";
 
 /** Identity of an element: its container and key. */
@@ -131,11 +131,26 @@ export class ElementStore {
     return this.#groups.has(groupChainName(g));
   }
 
-  /** True when group `g`'s endpoint map is in use (by g or by its sibling sharing the map). */
-  usesMap(g: GroupId): boolean {
-    const map = groupMapName(g);
-    for (const { group } of this.#groups.values()) if (groupMapName(group) === map) return true;
+  /** True when the endpoint map named `map` is in use by any group. */
+  usesMap(map: string): boolean {
+    for (const { group } of this.#groups.values()) if (groupMaps(group).some((m) => endpointMapName(m) === map)) return true;
     return false;
+  }
+
+  /** The current contributions of the Service `key` (empty when it has none). */
+  contributionsOf(key: string): readonly ServicePortElements[] {
+    return this.#byService.get(key) ?? [];
+  }
+
+  /** Every per-ServicePort chain and set name held now (for the transaction's view of the table). */
+  serviceObjects(): { chains: string[]; sets: ServicePortElements["sets"] } {
+    const chains: string[] = [];
+    const sets: ServicePortElements["sets"] = [];
+    for (const list of this.#byService.values()) for (const c of list) {
+      chains.push(...c.chains.map((ch) => ch.name));
+      sets.push(...c.sets);
+    }
+    return { chains, sets };
   }
 
   /** The ServicePort and endpoint counts, for stats. */
@@ -155,7 +170,8 @@ export class ElementStore {
 
 /** Inverse of groupChainName. */
 export function parseGroupName(name: string): GroupId {
-  const [, kind, proto, k] = /^group-(cluster|external|nodeport)-(tcp|udp|sctp)-(\d+)$/.exec(name) ?? [];
+  const [, kind, proto, k, kl] = /^group-(cluster|external-local|nodeport-local|external|nodeport)-(tcp|udp|sctp)-(\d+)(?:-(\d+))?$/.exec(name) ?? [];
   if (!kind || !proto || !k) throw new Error(`not a group chain name: ${name}`);
-  return { kind: kind as GroupId["kind"], proto: proto as GroupId["proto"], k: Number(k) };
+  const g: GroupId = { kind: kind as GroupId["kind"], proto: proto as GroupId["proto"], k: Number(k) };
+  return kl === undefined ? g : { ...g, kl: Number(kl) };
 }

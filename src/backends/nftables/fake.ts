@@ -85,6 +85,7 @@ function ruleChains(r: RuleObject): string[] {
 function ruleContainers(r: RuleObject): string[] {
   return r.fragments.flatMap((f) => {
     if ("match" in f) return f.match === "addr-in-set" || f.match === "key-in-set" ? [f.set] : [];
+    if (f.stmt === "set-update-saddr") return [f.set];
     return f.stmt === "vmap" || f.stmt === "dnat-map" ? [f.map] : [];
   });
 }
@@ -243,6 +244,12 @@ export function listedRule(family: NftFamily, r: RuleObject): string {
           return `${family} ${f.field} != ${prefixText(f.cidr)}`;
         case "iifname-not":
           return `iifname != "${f.name}${f.prefix ? "*" : ""}"`;
+        case "addr-in-prefix":
+          return `${family} ${f.field} ${prefixText(f.cidr)}`;
+        case "iifname":
+          return `iifname "${f.name}${f.prefix ? "*" : ""}"`;
+        case "fib-saddr-local":
+          return "fib saddr type local";
         case "fib-daddr-local":
           return "fib daddr type local";
         case "ct-status-dnat":
@@ -268,11 +275,26 @@ export function listedRule(family: NftFamily, r: RuleObject): string {
         return `dnat ${family} to ${f.key.map((k) => field(family, k, f.proto)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
       case "reject":
         return "reject";
+      case "set-update-saddr":
+        return `update @${f.set} { ${family} saddr timeout ${nftDuration(f.timeoutSeconds)} }`;
       case "verdict":
         return verdict(f.verdict);
     }
   });
   return `${parts.join(" ")}${r.comment ? ` comment "${r.comment}"` : ""}`;
+}
+
+/** A duration as nft lists it: `3h`, `1m30s`, `1d`. */
+export function nftDuration(seconds: number): string {
+  const parts: [number, string][] = [[86400, "d"], [3600, "h"], [60, "m"], [1, "s"]];
+  let rest = seconds;
+  let out = "";
+  for (const [n, unit] of parts) {
+    const q = Math.floor(rest / n);
+    if (q > 0) out += `${q}${unit}`;
+    rest -= q * n;
+  }
+  return out || "0s";
 }
 
 function typeLine(family: NftFamily, o: SetObject | MapObject): string {
@@ -301,6 +323,7 @@ function dumpTable(family: NftFamily, name: string, t: FakeTable): string {
   for (const [n, c] of [...t.containers].sort(([a], [b]) => (a < b ? -1 : 1))) {
     lines.push(`${c.object.kind} ${n}`, typeLine(family, c.object));
     if (c.object.kind === "set" && c.object.interval) lines.push("flags interval");
+    if (c.object.kind === "set" && c.object.dynamicTimeout) lines.push("size 65535", "flags dynamic,timeout");
     if (c.object.comment !== undefined) lines.push(`comment "${c.object.comment}"`);
     for (const e of [...c.elements.values()].map(elementLine).sort()) lines.push(`element ${e}`);
   }

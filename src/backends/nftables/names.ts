@@ -56,36 +56,77 @@ export const NODEPORT_IPS_SET = "nodeport-ips";
 export const FIREWALL_IPS_MAP = "firewall-ips";
 /** Ours: `lbIP . proto . port . allowed source prefix`, one element per (LB IP, port, range). */
 export const FIREWALL_ALLOW_SET = "firewall-allow";
-/** Ours: `endpoint . endpoint` pairs; a DNATed connection from an endpoint to itself is masqueraded. */
+/** Ours: `endpoint . endpoint` pairs of this node's endpoints; a DNATed connection from an endpoint to itself is masqueraded. */
 export const HAIRPIN_SET = "hairpin-endpoints";
+/** Ours: `addr . proto . port : goto <per-ServicePort chain>` for the addresses of Services with session affinity. */
+export const AFFINITY_SERVICES_MAP = "affinity-services";
+/** Ours: `proto . nodePort : goto <per-ServicePort chain>` for the NodePorts of Services with session affinity. */
+export const AFFINITY_NODEPORTS_MAP = "affinity-nodeports";
 
 /**
  * The grouped endpoint objects (ours, see README): Services that share an entry kind, protocol
  * and endpoint count K share one chain, and all with protocol and K share one endpoint map.
- * Longest: "group-nodeport-endpoints-sctp-65535" (35 characters).
+ * The `-local` kinds (externalTrafficPolicy Local) also carry KL, the local endpoint count, and
+ * DNAT through a second map of local endpoints.
+ * Longest chain: "group-nodeport-local-sctp-65535-65535" (37 characters); longest map:
+ * "group-nodeport-local-endpoints-sctp-65535" (41).
  */
-export type GroupKind = "cluster" | "external" | "nodeport";
+export type GroupKind = "cluster" | "external" | "nodeport" | "external-local" | "nodeport-local";
 
-/** Identity of one endpoint group. */
+/** Identity of one endpoint group. `kl` only for the `-local` kinds. */
 export interface GroupId {
   kind: GroupKind;
   proto: L4Proto;
   k: number;
+  kl?: number;
 }
 
-/** `group-<kind>-<proto>-<K>`: the chain that masquerades as the entry kind needs and DNATs through the group's map. */
+/** Identity of one endpoint map: keyed on the service address (or the NodePort), all or local endpoints, K picks. */
+export interface EndpointMapId {
+  nodeport: boolean;
+  local: boolean;
+  proto: L4Proto;
+  k: number;
+}
+
+const isLocalKind = (kind: GroupKind) => kind === "external-local" || kind === "nodeport-local";
+const isNodePortKind = (kind: GroupKind) => kind === "nodeport" || kind === "nodeport-local";
+
+/** `group-<kind>-<proto>-<K>[-<KL>]`: the chain that masquerades as the entry kind needs and DNATs through the group's maps. */
 export function groupChainName(g: GroupId): string {
-  return `group-${g.kind}-${g.proto}-${g.k}`;
+  return isLocalKind(g.kind) ? `group-${g.kind}-${g.proto}-${g.k}-${g.kl ?? 0}` : `group-${g.kind}-${g.proto}-${g.k}`;
 }
 
-/** The endpoint map a group's chain DNATs through: `addr . port . index` for service addresses, `port . index` for NodePorts. */
+/** `group-[nodeport-][local-]endpoints-<proto>-<K>`. */
+export function endpointMapName(m: EndpointMapId): string {
+  return `group-${m.nodeport ? "nodeport-" : ""}${m.local ? "local-" : ""}endpoints-${m.proto}-${m.k}`;
+}
+
+/** The endpoint maps a group's chain DNATs through: the all-endpoints map of K, and for `-local` kinds the local map of KL (none for a count of 0). */
+export function groupMaps(g: GroupId): EndpointMapId[] {
+  const nodeport = isNodePortKind(g.kind);
+  const out: EndpointMapId[] = [];
+  if (g.k > 0) out.push({ nodeport, local: false, proto: g.proto, k: g.k });
+  if (isLocalKind(g.kind) && (g.kl ?? 0) > 0) out.push({ nodeport, local: true, proto: g.proto, k: g.kl! });
+  return out;
+}
+
+/** The all-endpoints map of group `g` (where a plain group's elements go). */
 export function groupMapName(g: GroupId): string {
-  return g.kind === "nodeport" ? `group-nodeport-endpoints-${g.proto}-${g.k}` : `group-endpoints-${g.proto}-${g.k}`;
+  return endpointMapName({ nodeport: isNodePortKind(g.kind), local: false, proto: g.proto, k: g.k });
 }
 
-/** Prefixes of the per-ServicePort objects (upstream's; "local-", "external-", "firewall-", "affinity-" arrive with their features). */
+/**
+ * Prefixes of the per-ServicePort objects (upstream's). Only Services with session affinity get
+ * them (see README): `service-`/`local-` pick among the all/local endpoints after the affinity
+ * checks, `external-` splits externalTrafficPolicy Local traffic, `endpoint-` remembers the
+ * client and DNATs, `affinity-` is the endpoint's dynamic set of clients.
+ */
 export const SERVICE_CHAIN_PREFIX = "service-";
+export const LOCAL_CHAIN_PREFIX = "local-";
+export const EXTERNAL_CHAIN_PREFIX = "external-";
 export const ENDPOINT_CHAIN_PREFIX = "endpoint-";
+export const AFFINITY_SET_PREFIX = "affinity-";
 
 /** The longest base (the part after the prefix), as upstream: its 256 minus a 16-character prefix allowance. */
 export const BASE_LENGTH_MAX = 240;
@@ -163,6 +204,21 @@ export function endpointChainBase(sp: ServicePortNameParts, ep: { ip: string; po
 /** `service-<base>`: the chain that picks an endpoint (Cluster traffic policy). */
 export function serviceChainName(sp: ServicePortNameParts): string {
   return SERVICE_CHAIN_PREFIX + servicePortChainBase(sp);
+}
+
+/** `local-<base>`: the chain that picks a local endpoint (Local traffic policies). */
+export function localChainName(sp: ServicePortNameParts): string {
+  return LOCAL_CHAIN_PREFIX + servicePortChainBase(sp);
+}
+
+/** `external-<base>`: the entry chain of externalTrafficPolicy Local traffic. */
+export function externalChainName(sp: ServicePortNameParts): string {
+  return EXTERNAL_CHAIN_PREFIX + servicePortChainBase(sp);
+}
+
+/** `affinity-<endpoint base>`: the dynamic set of clients that stick to one endpoint. */
+export function affinitySetName(sp: ServicePortNameParts, ep: { ip: string; port: number }): string {
+  return AFFINITY_SET_PREFIX + endpointChainBase(sp, ep);
 }
 
 /** `endpoint-<base>`: the chain that DNATs to one endpoint. */

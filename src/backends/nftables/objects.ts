@@ -56,6 +56,8 @@ export interface SetObject {
   name: string;
   keyType: readonly KeyType[];
   interval?: boolean;
+  /** `flags dynamic,timeout`: filled from the packet path (session affinity), entries expire. */
+  dynamicTimeout?: boolean;
   comment?: string;
 }
 
@@ -121,6 +123,12 @@ export type RuleFragment =
   | { match: "addr-not-in-prefix"; field: "saddr" | "daddr"; cidr: string }
   /** `iifname != "cbr0"` (or `"veth*"` with `prefix`): the packet did not come in on it. */
   | { match: "iifname-not"; name: string; prefix: boolean }
+  /** `ip saddr 10.0.0.0/8`: the address is inside the prefix. */
+  | { match: "addr-in-prefix"; field: "saddr" | "daddr"; cidr: string }
+  /** `iifname "cbr0"` (or `"veth*"` with `prefix`): the packet came in on it. */
+  | { match: "iifname"; name: string; prefix: boolean }
+  /** `fib saddr type local`: the source is one of this host's addresses. */
+  | { match: "fib-saddr-local" }
   /** `fib daddr type local`: the destination is one of this host's addresses. */
   | { match: "fib-daddr-local" }
   /** `ct status dnat`: the connection was DNATed. */
@@ -144,6 +152,8 @@ export type RuleFragment =
    */
   | { stmt: "dnat-map"; proto: L4Proto; key: readonly ("daddr" | "dport")[]; modulus: number; map: string }
   | { stmt: "reject" }
+  /** `update @SET { ip saddr timeout Ns }`: remember the source in a dynamic timeout set (session affinity). */
+  | { stmt: "set-update-saddr"; set: string; timeoutSeconds: number }
   | { stmt: "verdict"; verdict: Verdict };
 
 /** A rule appended to a chain. */

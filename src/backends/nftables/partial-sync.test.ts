@@ -28,8 +28,16 @@ function randomService(r: (n: number) => number, name: string): ServicePortState
     const protocol = PROTOS[r(3)]!;
     const k = r(4);
     const endpoints = Array.from({ length: k }, () => ({ ip: `10.244.1.${10 + r(5)}`, port: 8080 + r(2) })).sort((a, b) => (`${a.ip}:${a.port}` < `${b.ip}:${b.port}` ? -1 : 1));
-    const dedup = [...new Map(endpoints.map((e) => [`${e.ip}:${e.port}`, e])).values()];
+    const dedup = [...new Map(endpoints.map((e) => [`${e.ip}:${e.port}`, { ...e, local: e.ip < "10.244.1.13" }])).values()];
+    // The endpoint-choice fields: Local policies, their local sets, affinity with its timeout.
+    const policy = r(4);
+    const local = dedup.filter((e) => e.local);
     return {
+      internalTrafficPolicy: policy === 1 ? "Local" : "Cluster",
+      externalTrafficPolicy: policy === 2 ? "Local" : "Cluster",
+      localEndpoints: policy === 0 ? [] : local,
+      hasEndpoints: dedup.length > 0,
+      affinityTimeoutSeconds: r(3) === 0 ? [30, 10800][r(2)]! : null,
       id: `ns/${name}:p${i}/${protocol}`,
       namespace: "ns",
       name,
@@ -53,7 +61,7 @@ const stateOf = (svcs: Map<string, ServicePortState[]>): ProxyState => ({
 });
 
 describe("partial syncs", () => {
-  test.each([1, 2, 3, 4, 5, 6, 7, 8])("random change sequence (seed %i): partial result == fresh full sync", async (seed) => {
+  test.each([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])("random change sequence (seed %i): partial result == fresh full sync", async (seed) => {
     const r = rng(seed);
     const fake = createFakeNft();
     const backend = createNftablesBackend({ runner: scriptedRunner([]), client: fake });

@@ -4,17 +4,26 @@
  * DNAT through an endpoint map keyed on the packet's own service address and port plus a
  * uniform random pick `numgen random mod K`. Everything per Service is an element of that map.
  */
-import type { KeyType, MapObject, RuleFragment } from "./objects.ts";
+import type { LocalDetector } from "../../model/proxy-state.ts";
+import type { MapObject, RuleFragment } from "./objects.ts";
 import type { RenderContext } from "./render-context.ts";
 import type { Transaction } from "./transaction.ts";
-import { MARK_FOR_MASQUERADE_CHAIN, groupChainName, groupMapName, type GroupId } from "./names.ts";
+import {
+  AFFINITY_NODEPORTS_MAP,
+  AFFINITY_SERVICES_MAP,
+  MARK_FOR_MASQUERADE_CHAIN,
+  endpointMapName,
+  groupChainName,
+  groupMaps,
+  type EndpointMapId,
+  type GroupId,
+} from "./names.ts";
 
 const MARK: RuleFragment = { stmt: "verdict", verdict: { verdict: "jump", chain: MARK_FOR_MASQUERADE_CHAIN } };
 
-/** The endpoint map of group `g` (shared by the cluster and external groups of one protocol and K). */
-export function groupMap(g: GroupId): MapObject {
-  const keyType: KeyType[] = g.kind === "nodeport" ? ["inet_service", "index"] : ["addr", "inet_service", "index"];
-  return { kind: "map", name: groupMapName(g), keyType, valueType: "endpoint", modulus: g.k };
+/** An endpoint map: `addr . port . index` for service addresses, `port . index` for NodePorts. */
+export function endpointMap(m: EndpointMapId): MapObject {
+  return { kind: "map", name: endpointMapName(m), keyType: m.nodeport ? ["inet_service", "index"] : ["addr", "inet_service", "index"], valueType: "endpoint", modulus: m.k };
 }
 
 /**
@@ -37,18 +46,52 @@ export function clusterMasqueradeRule(ctx: RenderContext): RuleFragment[] | null
   }
 }
 
-/** Adds group `g`'s chain and rules (its map must exist already, or be added first by `renderGroupMap`). */
+/** The match for "this packet comes from one of this node's pods", or null without a detector. */
+export function fromLocalPod(d: LocalDetector): RuleFragment | null {
+  switch (d.kind) {
+    case "none":
+      return null;
+    case "cidr":
+      return { match: "addr-in-prefix", field: "saddr", cidr: d.cidr };
+    case "interface":
+      return { match: "iifname", name: d.name, prefix: false };
+    case "interface-prefix":
+      return { match: "iifname", name: d.prefix, prefix: true };
+  }
+}
+
+/**
+ * Adds group `g`'s chain and rules (its maps must exist already). Every chain first hands
+ * Services with session affinity to their own chains (the affinity dispatch maps hold only
+ * those), after the masquerade decision of its kind.
+ *
+ * The `-local` kinds are externalTrafficPolicy Local (upstream.md row 16): pods short-circuit
+ * to all endpoints without masquerade; the node's own addresses are masqueraded and go to all
+ * endpoints; everything else goes to local endpoints only, its source kept. Without local
+ * endpoints the last rule is missing and the packet meets the `drop` of the no-endpoint maps.
+ */
 export function renderGroupChain(tx: Transaction, g: GroupId, ctx: RenderContext): void {
   const chain = groupChainName(g);
   tx.add({ kind: "chain", name: chain });
+  const nodeport = g.kind === "nodeport" || g.kind === "nodeport-local";
+  const key = nodeport ? (["dport"] as const) : (["daddr", "dport"] as const);
+  const affinity: RuleFragment = nodeport ? { stmt: "vmap", key: ["l4proto", "dport"], map: AFFINITY_NODEPORTS_MAP } : { stmt: "vmap", key: ["daddr", "l4proto", "dport"], map: AFFINITY_SERVICES_MAP };
+  const [all, local] = [groupMaps(g).find((m) => !m.local), groupMaps(g).find((m) => m.local)];
+  const dnat = (m: EndpointMapId): RuleFragment => ({ stmt: "dnat-map", proto: g.proto, key, modulus: m.k, map: endpointMapName(m) });
+  if (g.kind === "external-local" || g.kind === "nodeport-local") {
+    tx.add({ kind: "rule", chain, fragments: [affinity] });
+    const pod = fromLocalPod(ctx.node.localDetector);
+    if (all && pod) tx.add({ kind: "rule", chain, fragments: [pod, dnat(all)], comment: "short-circuit pod traffic" });
+    if (all) {
+      tx.add({ kind: "rule", chain, fragments: [{ match: "fib-saddr-local" }, MARK], comment: "masquerade traffic from the node" });
+      tx.add({ kind: "rule", chain, fragments: [{ match: "fib-saddr-local" }, dnat(all)] });
+    }
+    if (local) tx.add({ kind: "rule", chain, fragments: [dnat(local)] });
+    return;
+  }
   // eTP Cluster: external traffic is always masqueraded, so replies come back through this node.
   const masq = g.kind === "cluster" ? clusterMasqueradeRule(ctx) : [MARK];
   if (masq) tx.add({ kind: "rule", chain, fragments: masq });
-  const key = g.kind === "nodeport" ? (["dport"] as const) : (["daddr", "dport"] as const);
-  tx.add({ kind: "rule", chain, fragments: [{ stmt: "dnat-map", proto: g.proto, key, modulus: g.k, map: groupMapName(g) }] });
-}
-
-/** Adds group `g`'s endpoint map. */
-export function renderGroupMap(tx: Transaction, g: GroupId): void {
-  tx.add(groupMap(g));
+  tx.add({ kind: "rule", chain, fragments: [affinity] });
+  if (all) tx.add({ kind: "rule", chain, fragments: [dnat(all)] });
 }

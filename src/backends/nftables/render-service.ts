@@ -6,10 +6,13 @@
  */
 import { parseCIDR } from "../../lib/cidr.ts";
 import { parseIPv4, parseIPv6, parsePort, type IP } from "../../lib/ip.ts";
-import type { ServicePortState } from "../../model/proxy-state.ts";
-import type { ElementObject, KeyPart, L4Proto, NftFamily } from "./objects.ts";
+import type { EndpointTarget, ServicePortState } from "../../model/proxy-state.ts";
+import type { ElementObject, KeyPart, L4Proto, NftFamily, SetObject } from "./objects.ts";
+import { affinityObjects, type ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
 import {
+  AFFINITY_NODEPORTS_MAP,
+  AFFINITY_SERVICES_MAP,
   CLUSTER_IPS_SET,
   FIREWALL_ALLOW_SET,
   FIREWALL_IPS_MAP,
@@ -22,7 +25,9 @@ import {
   SERVICE_IPS_MAP,
   SERVICE_NODEPORTS_MAP,
   groupChainName,
+  endpointMapName,
   groupMapName,
+  groupMaps,
   servicePortComment,
   type GroupId,
 } from "./names.ts";
@@ -39,6 +44,9 @@ export interface ServicePortElements {
   owner: string;
   elements: ElementObject[];
   groups: GroupId[];
+  /** Per-ServicePort sets and chains (only Services with session affinity have any). */
+  sets: SetObject[];
+  chains: ServiceChain[];
   /** Distinct usable endpoints. */
   endpoints: number;
   skipped: SkippedItem[];
@@ -61,7 +69,7 @@ export function prefixContains(cidr: string, ip: string): boolean {
 /** The elements of `sp` in the table of `ctx.family`. Never throws. */
 export function servicePortElements(sp: ServicePortState, ctx: RenderContext): ServicePortElements {
   const skipped: SkippedItem[] = [];
-  const out: ServicePortElements = { owner: sp.id, elements: [], groups: [], endpoints: 0, skipped, rendered: false };
+  const out: ServicePortElements = { owner: sp.id, elements: [], groups: [], sets: [], chains: [], endpoints: 0, skipped, rendered: false };
   const skipAll = (reason: string) => (skipped.push({ servicePort: sp.id, reason }), out);
 
   const proto: L4Proto | undefined = L4_PROTO_OF[sp.protocol];
@@ -96,18 +104,23 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   }
 
   // Parsed, deduplicated endpoints, in the model's order (upstream sorts by "ip:port").
-  const endpoints = new Map<string, { ip: string; port: number }>();
-  for (const ep of sp.endpoints) {
-    const ip = parseFor(ctx.family, ep.ip);
-    const epPort = parsePort(ep.port);
-    if (!ip || epPort === null) {
-      skipped.push({ servicePort: sp.id, reason: `endpoint ${JSON.stringify(`${ep.ip}:${ep.port}`)} is not valid for family ${ctx.family}` });
-      continue;
+  const parseEps = (list: readonly EndpointTarget[]) => {
+    const endpoints = new Map<string, { ip: string; port: number; local: boolean }>();
+    for (const ep of list) {
+      const ip = parseFor(ctx.family, ep.ip);
+      const epPort = parsePort(ep.port);
+      if (!ip || epPort === null) {
+        skipped.push({ servicePort: sp.id, reason: `endpoint ${JSON.stringify(`${ep.ip}:${ep.port}`)} is not valid for family ${ctx.family}` });
+        continue;
+      }
+      endpoints.set(`${ip.text} ${epPort}`, { ip: ip.text, port: epPort, local: ep.local !== false });
     }
-    endpoints.set(`${ip.text} ${epPort}`, { ip: ip.text, port: epPort });
-  }
-  out.endpoints = endpoints.size;
-  const eps = [...endpoints.values()];
+    return [...endpoints.values()];
+  };
+  const clusterEps = parseEps(sp.endpoints);
+  const localEps = parseEps(sp.localEndpoints ?? []);
+  const union = new Map([...clusterEps, ...localEps].map((e) => [`${e.ip} ${e.port}`, e]));
+  out.endpoints = union.size;
 
   const el = (container: string, key: KeyPart[], value?: ElementObject["value"], comment?: string) =>
     out.elements.push({ kind: "element", container, key, ...(value ? { value } : {}), ...(comment ? { comment } : {}) });
@@ -129,34 +142,66 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
     }
   }
 
-  if (eps.length === 0) {
+  const hasEndpoints = sp.hasEndpoints ?? clusterEps.length > 0;
+  const nodePortKey = (p: number): KeyPart[] => [{ type: "inet_proto", proto }, { type: "inet_service", port: p }];
+  if (!hasEndpoints) {
     // Upstream: no usable endpoints anywhere means reject (ICMP port unreachable) on every address.
     for (const a of [clusterIP.text, ...external]) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), { verdict: "goto", chain: REJECT_CHAIN }, comment);
-    if (nodePort !== null) el(NO_ENDPOINT_NODEPORTS_MAP, [{ type: "inet_proto", proto }, { type: "inet_service", port: nodePort }], { verdict: "goto", chain: REJECT_CHAIN }, comment);
+    if (nodePort !== null) el(NO_ENDPOINT_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: REJECT_CHAIN }, comment);
     return out;
   }
+  // Endpoints exist, but the set one kind of traffic may use is empty: that traffic is dropped.
+  const DROP = { verdict: "drop" } as const;
+  const internalLocal = sp.internalTrafficPolicy === "Local";
+  const externallyReachable = external.length > 0 || nodePort !== null;
+  const externalLocal = sp.externalTrafficPolicy === "Local" && externallyReachable;
+  const internal = internalLocal ? localEps : clusterEps;
+  const fill = (map: string, key: KeyPart[], eps: readonly { ip: string; port: number }[]) =>
+    eps.forEach((ep, i) => el(map, [...key, { type: "index", index: i }], { addr: ep.ip, port: ep.port }));
+  const svcKey = (a: string): KeyPart[] => [{ type: "addr", addr: a }, { type: "inet_service", port }];
 
-  const k = eps.length;
-  const cluster: GroupId = { kind: "cluster", proto, k };
-  out.groups.push(cluster);
-  el(SERVICE_IPS_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: groupChainName(cluster) }, comment);
-  const pick = (key: KeyPart[]) => eps.forEach((ep, i) => el(groupMapName(cluster), [...key, { type: "index", index: i }], { addr: ep.ip, port: ep.port }));
-  pick([{ type: "addr", addr: clusterIP.text }, { type: "inet_service", port }]);
-  if (external.length > 0) {
-    // externalTrafficPolicy Local is not rendered yet: such Services are served as Cluster.
-    const ext: GroupId = { kind: "external", proto, k };
-    out.groups.push(ext);
+  if (internal.length === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(clusterIP.text), DROP, comment);
+  else {
+    const cluster: GroupId = { kind: "cluster", proto, k: internal.length };
+    out.groups.push(cluster);
+    el(SERVICE_IPS_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: groupChainName(cluster) }, comment);
+    fill(groupMapName(cluster), svcKey(clusterIP.text), internal);
+  }
+
+  if (externallyReachable) {
+    const [k, kl] = [clusterEps.length, localEps.length];
+    // eTP Cluster uses all endpoints; eTP Local short-circuits pods and the node to all of them too.
+    const usable = externalLocal ? kl : k;
+    const ext: GroupId = externalLocal ? { kind: "external-local", proto, k, kl } : { kind: "external", proto, k };
+    const np: GroupId = externalLocal ? { kind: "nodeport-local", proto, k, kl } : { kind: "nodeport", proto, k };
+    if (external.length > 0 && (k > 0 || kl > 0)) out.groups.push(ext);
     for (const a of external) {
+      if (usable === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), DROP, comment);
+      if (k === 0 && kl === 0) continue;
       el(SERVICE_IPS_MAP, addrKey(a), { verdict: "goto", chain: groupChainName(ext) }, comment);
-      pick([{ type: "addr", addr: a }, { type: "inet_service", port }]);
+      for (const m of groupMaps(ext)) fill(endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
+    }
+    if (nodePort !== null) {
+      if (usable === 0) el(NO_ENDPOINT_NODEPORTS_MAP, nodePortKey(nodePort), DROP, comment);
+      if (k > 0 || kl > 0) {
+        out.groups.push(np);
+        el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: groupChainName(np) }, comment);
+        for (const m of groupMaps(np)) fill(endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
+      }
     }
   }
-  if (nodePort !== null) {
-    const np: GroupId = { kind: "nodeport", proto, k };
-    out.groups.push(np);
-    el(SERVICE_NODEPORTS_MAP, [{ type: "inet_proto", proto }, { type: "inet_service", port: nodePort }], { verdict: "goto", chain: groupChainName(np) }, comment);
-    eps.forEach((ep, i) => el(groupMapName(np), [{ type: "inet_service", port: nodePort }, { type: "index", index: i }], { addr: ep.ip, port: ep.port }));
+
+  if (sp.affinityTimeoutSeconds != null) {
+    const a = affinityObjects(sp, ctx, proto, clusterEps, localEps, internalLocal, externalLocal, externallyReachable);
+    out.sets.push(...a.sets);
+    out.chains.push(...a.chains);
+    if (a.internal) el(AFFINITY_SERVICES_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: a.internal }, comment);
+    if (a.external) {
+      for (const e of external) el(AFFINITY_SERVICES_MAP, addrKey(e), { verdict: "goto", chain: a.external }, comment);
+      if (nodePort !== null) el(AFFINITY_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: a.external }, comment);
+    }
   }
-  for (const ep of eps) el(HAIRPIN_SET, [{ type: "addr", addr: ep.ip }, { type: "addr", addr: ep.ip }]);
+  // Hairpin: only this node's endpoints can reach themselves through this node.
+  for (const ep of union.values()) if (ep.local) el(HAIRPIN_SET, [{ type: "addr", addr: ep.ip }, { type: "addr", addr: ep.ip }]);
   return out;
 }

@@ -6,11 +6,12 @@
  */
 import { serviceKeyOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
 import { ElementStore, type StoreDiff } from "./element-store.ts";
-import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, groupChainName, groupMapName, type GroupId } from "./names.ts";
-import type { MapObject } from "./objects.ts";
+import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
+import type { MapObject, SetObject } from "./objects.ts";
+import type { ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
-import { groupMap, renderGroupChain } from "./render-groups.ts";
-import { servicePortElements, type SkippedItem } from "./render-service.ts";
+import { endpointMap, renderGroupChain } from "./render-groups.ts";
+import { servicePortElements, type ServicePortElements, type SkippedItem } from "./render-service.ts";
 import { renderSkeleton, skeletonChains, skeletonContainers } from "./render-skeleton.ts";
 import { Transaction } from "./transaction.ts";
 
@@ -60,16 +61,52 @@ export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
   store.fill(entries);
   const present: PresentGroups = { chains: new Set(), maps: new Map() };
   for (const g of store.groups()) addGroup(tx, g, ctx, present);
+  applyServiceObjects(tx, [], entries.flatMap(([, cs]) => cs));
   for (const e of store.elements()) tx.add(e);
   return { tx, store, present, unused: [], skipped };
 }
 
+function objectsOf(contributions: readonly ServicePortElements[]): { sets: Map<string, SetObject>; chains: Map<string, ServiceChain> } {
+  const sets = new Map<string, SetObject>();
+  const chains = new Map<string, ServiceChain>();
+  for (const c of contributions) {
+    for (const s of c.sets) sets.set(s.name, s);
+    for (const ch of c.chains) chains.set(ch.name, ch);
+  }
+  return { sets, chains };
+}
+
+const rulesText = (c: ServiceChain) => JSON.stringify(c.rules);
+
+/**
+ * Adds the per-ServicePort sets and chains that are new, rewrites the chains whose rules
+ * changed (flush, then add), all before elements refer to them. Returns what to delete once
+ * the elements that point at it are gone.
+ */
+function applyServiceObjects(tx: Transaction, before: readonly ServicePortElements[], after: readonly ServicePortElements[]): { chains: string[]; sets: SetObject[] } {
+  const old = objectsOf(before);
+  const now = objectsOf(after);
+  for (const [name, set] of now.sets) if (!old.sets.has(name)) tx.add(set);
+  for (const name of now.chains.keys()) if (!old.chains.has(name)) tx.add({ kind: "chain", name });
+  for (const [name, chain] of now.chains) {
+    const was = old.chains.get(name);
+    if (was && rulesText(was) === rulesText(chain)) continue;
+    if (was) tx.flush({ kind: "chain", name });
+    for (const fragments of chain.rules) tx.add({ kind: "rule", chain: name, fragments });
+  }
+  // Chains that point at others go first: external- before service-/local- before endpoint-.
+  const rank = (n: string) => (n.startsWith("external-") ? 0 : n.startsWith("endpoint-") ? 2 : 1);
+  const chains = [...old.chains.keys()].filter((n) => !now.chains.has(n)).sort((a, b) => rank(a) - rank(b));
+  return { chains, sets: [...old.sets.values()].filter((s) => !now.sets.has(s.name)) };
+}
+
 function addGroup(tx: Transaction, g: GroupId, ctx: RenderContext, present: PresentGroups): void {
-  const map = groupMapName(g);
-  if (!present.maps.has(map)) {
-    const m = groupMap(g);
-    tx.add(m);
-    present.maps.set(map, m);
+  for (const m of groupMaps(g)) {
+    const name = endpointMapName(m);
+    if (present.maps.has(name)) continue;
+    const obj = endpointMap(m);
+    tx.add(obj);
+    present.maps.set(name, obj);
   }
   const chain = groupChainName(g);
   if (!present.chains.has(chain)) {
@@ -84,25 +121,32 @@ function addGroup(tx: Transaction, g: GroupId, ctx: RenderContext, present: Pres
  */
 export function renderPartial(state: ProxyState, ctx: RenderContext, changed: ReadonlySet<string>, store: ElementStore, present: PresentGroups): SyncRender {
   const { sets, maps } = skeletonContainers();
+  const own = store.serviceObjects();
   const tx = new Transaction({
     family: ctx.family,
     table: KUBE_PROXY_TABLE,
-    existing: { chains: [...skeletonChains(), ...present.chains], sets: [...sets], maps: [...maps, ...present.maps.values()] },
+    existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
   });
   const ports = byService(state.servicePorts);
   const skipped: SkippedItem[] = [];
-  const diff: StoreDiff = store.setServices(
-    [...changed].sort().map((key) => {
-      const contributions = (ports.get(key) ?? []).map((sp) => servicePortElements(sp, ctx));
-      for (const c of contributions) skipped.push(...c.skipped);
-      return [key, contributions] as [string, typeof contributions];
-    }),
-  );
+  const keys = [...changed].sort();
+  const before = keys.flatMap((key) => store.contributionsOf(key));
+  const entries = keys.map((key) => {
+    const contributions = (ports.get(key) ?? []).map((sp) => servicePortElements(sp, ctx));
+    for (const c of contributions) skipped.push(...c.skipped);
+    return [key, contributions] as [string, typeof contributions];
+  });
+  const diff: StoreDiff = store.setServices(entries);
   const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
   for (const g of diff.groupsAdded) addGroup(tx, g, ctx, next);
+  const stale = applyServiceObjects(tx, before, entries.flatMap(([, cs]) => cs));
   // Deletes before adds: an element whose value changes is deleted and added again.
   for (const e of diff.deletes) tx.delete(e);
   for (const e of diff.adds) tx.add(e);
+  // Per-ServicePort objects of affinity go at once (upstream deletes affinity sets at once too);
+  // nothing points at them any more once the elements above are gone.
+  for (const name of stale.chains) tx.delete({ kind: "chain", name });
+  for (const set of stale.sets) tx.delete(set);
   return { tx, store, present: next, unused: diff.groupsRemoved, skipped };
 }
 
@@ -113,13 +157,15 @@ export function renderPartial(state: ProxyState, ctx: RenderContext, changed: Re
  */
 export function renderStaleCleanup(ctx: RenderContext, candidates: readonly GroupId[], store: ElementStore, present: PresentGroups): { tx: Transaction; present: PresentGroups } | null {
   const chains = [...new Set(candidates.filter((g) => !store.usesGroup(g) && present.chains.has(groupChainName(g))).map(groupChainName))];
-  const mapNames = [...new Set(candidates.filter((g) => !store.usesMap(g) && present.maps.has(groupMapName(g))).map(groupMapName))];
+  const candidateMaps = candidates.flatMap((g) => groupMaps(g).map(endpointMapName));
+  const mapNames = [...new Set(candidateMaps.filter((m) => !store.usesMap(m) && present.maps.has(m)))];
   if (chains.length === 0 && mapNames.length === 0) return null;
   const { sets, maps } = skeletonContainers();
+  const own = store.serviceObjects();
   const tx = new Transaction({
     family: ctx.family,
     table: KUBE_PROXY_TABLE,
-    existing: { chains: [...skeletonChains(), ...present.chains], sets: [...sets], maps: [...maps, ...present.maps.values()] },
+    existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
   });
   const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
   // A chain first: its DNAT rule is what refers to the map.

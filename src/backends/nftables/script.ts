@@ -58,7 +58,7 @@ function printObject(op: NftOperation["op"], family: NftFamily, where: string, o
     case "chain":
       return `chain ${where} ${o.name}${full ? block([...baseChain(o), quoted("comment", o.comment)]) : ""}`;
     case "set":
-      return `set ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)}`, o.interval ? "flags interval" : null, quoted("comment", o.comment)]) : ""}`;
+      return `set ${where} ${o.name}${full ? block([`type ${keyType(family, o.keyType)}`, o.interval ? "flags interval" : o.dynamicTimeout ? "flags dynamic,timeout" : null, quoted("comment", o.comment)]) : ""}`;
     case "map":
       return `map ${where} ${o.name}${full ? block([mapType(family, o), quoted("comment", o.comment)]) : ""}`;
     case "element":
@@ -159,6 +159,12 @@ function fragment(family: NftFamily, f: RuleFragment): string {
         return `${family} ${f.field} != ${f.cidr}`;
       case "iifname-not":
         return `iifname != "${f.name}${f.prefix ? "*" : ""}"`;
+      case "addr-in-prefix":
+        return `${family} ${f.field} ${f.cidr}`;
+      case "iifname":
+        return `iifname "${f.name}${f.prefix ? "*" : ""}"`;
+      case "fib-saddr-local":
+        return "fib saddr type local";
       case "fib-daddr-local":
         return "fib daddr type local";
       case "ct-status-dnat":
@@ -184,6 +190,8 @@ function fragment(family: NftFamily, f: RuleFragment): string {
       return `meta l4proto ${f.proto} dnat ${family} to ${f.key.map((k) => field(family, k)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
     case "reject":
       return "reject";
+    case "set-update-saddr":
+      return `update @${f.set} { ${family} saddr timeout ${f.timeoutSeconds}s }`;
     case "verdict":
       return verdict(f.verdict);
   }

@@ -49,14 +49,15 @@ interface Container {
   kind: "set" | "map";
   keyType: readonly KeyType[];
   interval: boolean;
+  dynamicTimeout: boolean;
   valueType: "verdict" | "endpoint" | null;
   modulus: number | undefined;
 }
 
 function containerOf(o: SetObject | MapObject): Container {
   return o.kind === "set"
-    ? { kind: "set", keyType: o.keyType, interval: o.interval === true, valueType: null, modulus: undefined }
-    : { kind: "map", keyType: o.keyType, interval: false, valueType: o.valueType, modulus: o.modulus };
+    ? { kind: "set", keyType: o.keyType, interval: o.interval === true, dynamicTimeout: o.dynamicTimeout === true, valueType: null, modulus: undefined }
+    : { kind: "map", keyType: o.keyType, interval: false, dynamicTimeout: false, valueType: o.valueType, modulus: o.modulus };
 }
 
 const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
@@ -292,7 +293,11 @@ export class Transaction {
         case "addr-not-in-prefix":
           return this.#value(checkPrefix(this.family, f.cidr), where);
         case "iifname-not":
+        case "iifname":
           return this.#value(checkIfname(f.name), where);
+        case "addr-in-prefix":
+          return this.#value(checkPrefix(this.family, f.cidr), where);
+        case "fib-saddr-local":
         case "fib-daddr-local":
         case "ct-status-dnat":
           return;
@@ -331,6 +336,12 @@ export class Transaction {
       case "masquerade":
       case "reject":
         return;
+      case "set-update-saddr": {
+        const c = this.#containerRef(f.set, "set");
+        if (!c.dynamicTimeout || c.keyType.join(" . ") !== "addr") fail("invalid-value", `${where}: set ${f.set} is not a dynamic set of addresses`);
+        if (!Number.isInteger(f.timeoutSeconds) || f.timeoutSeconds < 1 || f.timeoutSeconds > 86400) fail("invalid-value", `${where}: timeout ${f.timeoutSeconds} not in 1..86400`);
+        return;
+      }
       case "verdict":
         return this.#verdict(f.verdict, where);
     }

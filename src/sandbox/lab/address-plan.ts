@@ -20,6 +20,13 @@ export const REMOTE_NODE_IP = "10.0.0.11";
 /** A client outside the cluster, reaching the node over the node network. */
 export const CLIENT_IP = "10.0.0.100";
 
+/**
+ * A host outside the cluster and outside the node network (TEST-NET-3), for externalIP and
+ * load-balancer rows: the lab gives it to the client namespace as a second address, and the node
+ * routes it back through the client, so it is "reachable through the node" like any Internet host.
+ */
+export const OUTSIDE_IP = "203.0.113.7";
+
 /** This node's pod range; every lab pod gets a /32 from it. */
 export const POD_CIDR = "10.244.1.0/24";
 /** The whole cluster's pod range (`--cluster-cidr`). */
@@ -46,6 +53,8 @@ export const NODE_IP6 = "fd00:10::10";
 export const REMOTE_NODE_IP6 = "fd00:10::11";
 /** The outside client's IPv6 address. */
 export const CLIENT_IP6 = "fd00:10::100";
+/** The outside host's IPv6 address (outside every range of the plan but the documentation prefix). */
+export const OUTSIDE_IP6 = "2001:db8:ff::7";
 /** This node's IPv6 pod range. */
 export const POD_CIDR6 = "fd00:10:244:1::/64";
 /** The whole cluster's IPv6 pod range. */

@@ -6,7 +6,7 @@
 import { inNetns, type Runner } from "../../lib/exec.ts";
 import type { Logger } from "../../lib/log.ts";
 import { selfCommand } from "../../lib/self-command.ts";
-import { CLIENT_IP, CLIENT_IP6, NODE_IP, NODE_IP6, defaultPodName, podIP, podIP6 } from "./address-plan.ts";
+import { CLIENT_IP, CLIENT_IP6, NODE_IP, NODE_IP6, OUTSIDE_IP, OUTSIDE_IP6, defaultPodName, podIP, podIP6 } from "./address-plan.ts";
 import { spawnInNetns, type BackgroundChild } from "./background-child.ts";
 import { registerForCleanup } from "./cleanup-registry.ts";
 import { parseReadyLine } from "./echo-command.ts";
@@ -96,6 +96,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
     prefix,
     node: { ns: base.node, ip: NODE_IP, ip6: NODE_IP6 },
     client: { ns: base.client, ip: CLIENT_IP, ip6: CLIENT_IP6 },
+    outside: { ns: base.client, ip: OUTSIDE_IP, ip6: OUTSIDE_IP6 },
     sink: { ns: base.sink },
     pods,
     namespaces: () => [...created],
@@ -123,7 +124,7 @@ export async function createLab(opts: LabOptions): Promise<Lab> {
     probe: async (ns, p: LabProbeOptions) => {
       const timeoutMs = p.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
       const argv = [...command, "sandbox", "probe", "--proto", p.proto, "--target", formatTarget(p.ip, p.port),
-        "--count", String(p.count), "--timeout-ms", String(timeoutMs), "--json"];
+        "--count", String(p.count), "--timeout-ms", String(timeoutMs), ...(p.source ? ["--source", p.source] : []), "--json"];
       const r = await inNetns(runner, ownNs(ns))(argv);
       if (r.exitCode !== 0) throw new Error(`lab ${prefix}: probe in ${ns} exited ${r.exitCode}: ${r.stderr.trim()}`);
       return parseProbeResult(r.stdout.trim().split("\n").at(-1) ?? "");

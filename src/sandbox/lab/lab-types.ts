@@ -1,6 +1,7 @@
 /**
  * The shape of a network-namespace lab: a node (where the proxy's rules go), a client outside
- * the cluster, routed pods, and a sink behind the node's default route. Built by `createLab`.
+ * the cluster (which also speaks for an outside host further away), routed pods, and a sink
+ * behind the node's default route. Built by `createLab`.
  */
 import type { Logger } from "../../lib/log.ts";
 import type { RunResult, Runner } from "../../lib/exec.ts";
@@ -38,6 +39,8 @@ export interface LabProbeOptions {
   count: number;
   /** Per request; default 1000. */
   timeoutMs?: number;
+  /** The address to send from, one of the namespace's own (e.g. `lab.outside.ip` in the client); default: by route. */
+  source?: string;
 }
 
 /** A live lab. Every method that touches the world may reject; `destroy` never does. */
@@ -45,6 +48,8 @@ export interface Lab {
   prefix: string;
   node: { ns: string; ip: string; ip6: string };
   client: { ns: string; ip: string; ip6: string };
+  /** A host beyond the node network: extra addresses of the client namespace, routed by the node through the client. */
+  outside: { ns: string; ip: string; ip6: string };
   sink: { ns: string };
   /** The live pods, in creation order. */
   readonly pods: readonly LabPod[];

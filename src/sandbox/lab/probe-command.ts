@@ -1,5 +1,5 @@
 /**
- * `kube-proxy sandbox probe --proto tcp|udp --target IP:PORT --count N [--timeout-ms T] [--json]`:
+ * `kube-proxy sandbox probe --proto tcp|udp --target IP:PORT --count N [--timeout-ms T] [--source IP] [--json]`:
  * the lab's client. Sends N requests one after another, each on a fresh socket, and reports who
  * answered and how the others failed (JSON with `--json`, one summary line without).
  */
@@ -9,7 +9,7 @@ import { emptyProbeResult, formatProbeSummary, tallyOutcome, type ProbeOutcome, 
 import type { IP } from "../../lib/ip.ts";
 
 /** Sends one request; the real one opens sockets, tests may pass a scripted one. */
-export type ProbeOnceFn = (proto: ProbeFlags["proto"], ip: IP, port: number, timeoutMs: number) => Promise<ProbeOutcome>;
+export type ProbeOnceFn = (proto: ProbeFlags["proto"], ip: IP, port: number, timeoutMs: number, source?: IP) => Promise<ProbeOutcome>;
 
 /**
  * Runs `flags.count` requests in sequence and tallies them. Sequential on purpose: each request
@@ -17,14 +17,14 @@ export type ProbeOnceFn = (proto: ProbeFlags["proto"], ip: IP, port: number, tim
  * Never rejects (every failure is counted).
  */
 export async function runProbe(
-  flags: Pick<ProbeFlags, "proto" | "target" | "count" | "timeoutMs">,
+  flags: Pick<ProbeFlags, "proto" | "target" | "count" | "timeoutMs" | "source">,
   once: ProbeOnceFn = probeOnce,
   now: () => number = () => performance.now(),
 ): Promise<ProbeResult> {
   const result = emptyProbeResult();
   const start = now();
   for (let i = 0; i < flags.count; i++) {
-    const outcome = await once(flags.proto, flags.target.ip, flags.target.port, flags.timeoutMs);
+    const outcome = await once(flags.proto, flags.target.ip, flags.target.port, flags.timeoutMs, flags.source);
     tallyOutcome(result, outcome, Math.round(now() - start));
   }
   result.elapsedMs = Math.round(now() - start);

@@ -35,7 +35,13 @@ describe("parseProbeFlags", () => {
     const r = parseProbeFlags(["--proto", "tcp", "--target", "10.96.0.10:80", "--count", "1"]);
     expect(r).toEqual({ ok: true, value: { proto: "tcp", target: { ip: { family: "IPv4", text: "10.96.0.10" }, port: 80 }, count: 1, timeoutMs: 1000, json: false } });
   });
+  test("--source: an address of the target's family", () => {
+    const r = parseProbeFlags(["--proto", "tcp", "--target", "192.0.2.10:80", "--count", "1", "--source", "203.0.113.7"]);
+    expect(r.ok && r.value.source).toEqual({ family: "IPv4", text: "203.0.113.7" });
+  });
   const bad: [string[], string][] = [
+    [["--proto", "tcp", "--target", "10.96.0.10:80", "--count", "1", "--source", "nowhere"], 'invalid value for --source: "nowhere" (must be an IP address)'],
+    [["--proto", "tcp", "--target", "10.96.0.10:80", "--count", "1", "--source", "fd00:10::100"], 'invalid value for --source: "fd00:10::100" (not of the target\'s family)'],
     [["--proto", "sctp", "--target", "10.96.0.10:80", "--count", "1"], 'invalid value for --proto: "sctp" (must be tcp or udp)'],
     [["--proto", "tcp", "--target", "10.96.0.10", "--count", "1"], 'invalid value for --target: "10.96.0.10" (must be IP:PORT or [IPv6]:PORT)'],
     [["--proto", "tcp", "--target", "10.96.0.10:80", "--count", "0"], 'invalid value for --count: "0" (must be an integer 1..1000000)'],

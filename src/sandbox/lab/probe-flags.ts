@@ -1,6 +1,6 @@
 /**
  * Flags of `kube-proxy sandbox probe`:
- * `--proto tcp|udp --target IP:PORT --count N [--timeout-ms T] [--json]`.
+ * `--proto tcp|udp --target IP:PORT --count N [--timeout-ms T] [--source IP] [--json]`.
  */
 import * as v from "valibot";
 import { parseIP, parsePort, type IP } from "../../lib/ip.ts";
@@ -15,6 +15,8 @@ export interface ProbeFlags {
   target: { ip: IP; port: number };
   count: number;
   timeoutMs: number;
+  /** The local address to send from (default: the kernel's choice by route). */
+  source?: IP;
   json: boolean;
 }
 
@@ -50,13 +52,22 @@ const ProbeFlagsSchema = v.object({
   ),
   count: intFlag(1, 1_000_000),
   "timeout-ms": v.optional(intFlag(1, 600_000), String(DEFAULT_PROBE_TIMEOUT_MS)),
+  source: v.optional(
+    v.pipe(
+      v.string("must be an IP address"),
+      v.transform(parseIP),
+      v.check((ip) => ip !== null, "must be an IP address"),
+      v.transform((ip) => ip!),
+    ),
+  ),
   json: v.optional(v.literal(true), undefined),
 });
 
 /** Parses the probe command's argv; fails with a message naming the bad flag and its value. */
 export function parseProbeFlags(argv: readonly string[]): FlagsResult<ProbeFlags> {
-  const r = parseFlags(argv, { proto: "value", target: "value", count: "value", "timeout-ms": "value", json: "switch" }, ProbeFlagsSchema);
+  const r = parseFlags(argv, { proto: "value", target: "value", count: "value", "timeout-ms": "value", source: "value", json: "switch" }, ProbeFlagsSchema);
   if (!r.ok) return r;
-  const { proto, target, count } = r.value;
-  return { ok: true, value: { proto, target, count, timeoutMs: r.value["timeout-ms"], json: r.value.json === true } };
+  const { proto, target, count, source } = r.value;
+  if (source && source.family !== target.ip.family) return { ok: false, message: `invalid value for --source: ${JSON.stringify(source.text)} (not of the target's family)` };
+  return { ok: true, value: { proto, target, count, timeoutMs: r.value["timeout-ms"], ...(source ? { source } : {}), json: r.value.json === true } };
 }

@@ -7,6 +7,7 @@ import { createSocket } from "node:dgram";
 import type { IP } from "../../lib/ip.ts";
 import type { ProbeProto } from "./probe-flags.ts";
 import type { ProbeOutcome } from "./probe-result.ts";
+import { parseEchoReply } from "./echo-server.ts";
 
 function errorCode(e: unknown): string {
   const code = (e as { code?: unknown } | null)?.code;
@@ -17,16 +18,21 @@ function firstLine(text: string): string {
   return text.split("\n")[0]?.trim() ?? "";
 }
 
+/** An answer from the reply's first line: `name [source-the-server-saw]`. */
+function answer(text: string): ProbeOutcome {
+  return { kind: "answer", ...parseEchoReply(firstLine(text)) };
+}
+
 /**
  * TCP: connect, read the first line, close. A refused connect (RST, or ICMP port-unreachable,
  * which the kernel reports as ECONNREFUSED) is `refused`; no answer within `timeoutMs` is
  * `timeout`; a connection closed without a line is an error `EEMPTY`. Never rejects.
  */
-export function probeTcpOnce(ip: IP, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+export function probeTcpOnce(ip: IP, port: number, timeoutMs: number, source?: IP): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let data = "";
     let done = false;
-    const sock = createConnection({ host: ip.text, port, family: ip.family === "IPv6" ? 6 : 4 });
+    const sock = createConnection({ host: ip.text, port, family: ip.family === "IPv6" ? 6 : 4, ...(source ? { localAddress: source.text } : {}) });
     const finish = (o: ProbeOutcome) => {
       if (done) return;
       done = true;
@@ -38,10 +44,10 @@ export function probeTcpOnce(ip: IP, port: number, timeoutMs: number): Promise<P
     sock.setEncoding("utf8");
     sock.on("data", (d: string) => {
       data += d;
-      if (data.includes("\n")) finish({ kind: "answer", name: firstLine(data) });
+      if (data.includes("\n")) finish(answer(data));
     });
-    sock.on("end", () => finish(data.trim() ? { kind: "answer", name: firstLine(data) } : { kind: "error", code: "EEMPTY" }));
-    sock.on("close", () => finish(data.trim() ? { kind: "answer", name: firstLine(data) } : { kind: "error", code: "EEMPTY" }));
+    sock.on("end", () => finish(data.trim() ? answer(data) : { kind: "error", code: "EEMPTY" }));
+    sock.on("close", () => finish(data.trim() ? answer(data) : { kind: "error", code: "EEMPTY" }));
     sock.on("error", (e) => finish(errorCode(e) === "ECONNREFUSED" ? { kind: "refused" } : { kind: "error", code: errorCode(e) }));
   });
 }
@@ -51,7 +57,7 @@ export function probeTcpOnce(ip: IP, port: number, timeoutMs: number): Promise<P
  * so that an ICMP port-unreachable comes back as ECONNREFUSED (an unconnected socket never
  * hears of it); that is `refused`. No reply within `timeoutMs` is `timeout`. Never rejects.
  */
-export function probeUdpOnce(ip: IP, port: number, timeoutMs: number): Promise<ProbeOutcome> {
+export function probeUdpOnce(ip: IP, port: number, timeoutMs: number, source?: IP): Promise<ProbeOutcome> {
   return new Promise((resolve) => {
     let done = false;
     const sock = createSocket(ip.family === "IPv6" ? "udp6" : "udp4");
@@ -67,17 +73,23 @@ export function probeUdpOnce(ip: IP, port: number, timeoutMs: number): Promise<P
       resolve(o);
     };
     const timer = setTimeout(() => finish({ kind: "timeout" }), timeoutMs);
-    sock.on("message", (msg) => finish({ kind: "answer", name: firstLine(msg.toString("utf8")) }));
+    sock.on("message", (msg) => finish(answer(msg.toString("utf8"))));
     sock.on("error", (e) => finish(errorCode(e) === "ECONNREFUSED" ? { kind: "refused" } : { kind: "error", code: errorCode(e) }));
-    sock.connect(port, ip.text, () => {
-      sock.send("probe\n", (err) => {
-        if (err) finish(errorCode(err) === "ECONNREFUSED" ? { kind: "refused" } : { kind: "error", code: errorCode(err) });
+    const send = () =>
+      sock.connect(port, ip.text, () => {
+        sock.send("probe\n", (err) => {
+          if (err) finish(errorCode(err) === "ECONNREFUSED" ? { kind: "refused" } : { kind: "error", code: errorCode(err) });
+        });
       });
-    });
+    if (source) sock.bind({ address: source.text, port: 0 }, send);
+    else send();
   });
 }
 
-/** One request of either protocol. */
-export function probeOnce(proto: ProbeProto, ip: IP, port: number, timeoutMs: number): Promise<ProbeOutcome> {
-  return proto === "tcp" ? probeTcpOnce(ip, port, timeoutMs) : probeUdpOnce(ip, port, timeoutMs);
+/**
+ * One request of either protocol, from `source` when given (a local address of the namespace;
+ * one that is not local fails with EADDRNOTAVAIL, counted as an error).
+ */
+export function probeOnce(proto: ProbeProto, ip: IP, port: number, timeoutMs: number, source?: IP): Promise<ProbeOutcome> {
+  return proto === "tcp" ? probeTcpOnce(ip, port, timeoutMs, source) : probeUdpOnce(ip, port, timeoutMs, source);
 }

@@ -6,7 +6,7 @@ import * as v from "valibot";
 
 /** How one request ended. */
 export type ProbeOutcome =
-  | { kind: "answer"; name: string }
+  | { kind: "answer"; name: string; source?: string }
   | { kind: "refused" }
   | { kind: "timeout" }
   | { kind: "error"; code: string };
@@ -15,6 +15,13 @@ export type ProbeOutcome =
 export interface ProbeResult {
   /** Answers per server name (a lab pod answers with its name). */
   answers: Record<string, number>;
+  /**
+   * Answers per source address the servers saw (a lab pod also answers with its peer's address):
+   * the probe's own address when the source was preserved, the node's when it was masqueraded.
+   */
+  sources: Record<string, number>;
+  /** The same, per server name: `{ "pod-a": { "10.244.1.1": 3 } }`. */
+  sourcesByName: Record<string, Record<string, number>>;
   /** Connections refused: TCP RST, or an ICMP port-unreachable (a Service with no endpoints). */
   refused: number;
   /** Requests that got nothing back within the timeout (dropped somewhere). */
@@ -34,6 +41,9 @@ const count = v.pipe(v.number(), v.integer(), v.minValue(0));
 /** The schema of a probe report, for reading one back from another process. */
 export const ProbeResultSchema = v.object({
   answers: v.record(v.string(), count),
+  // Optional, so a report of a probe built before sources were reported still reads.
+  sources: v.optional(v.record(v.string(), count), {}),
+  sourcesByName: v.optional(v.record(v.string(), v.record(v.string(), count)), {}),
   refused: count,
   timeouts: count,
   errors: count,
@@ -57,13 +67,18 @@ export function parseProbeResult(text: string): ProbeResult {
 
 /** An empty report, the start of a tally. */
 export function emptyProbeResult(): ProbeResult {
-  return { answers: {}, refused: 0, timeouts: 0, errors: 0, errorCodes: {}, firstErrorMs: null, elapsedMs: 0 };
+  return { answers: {}, sources: {}, sourcesByName: {}, refused: 0, timeouts: 0, errors: 0, errorCodes: {}, firstErrorMs: null, elapsedMs: 0 };
 }
 
 /** Adds one outcome that ended `atMs` after the start to `r` (mutates and returns it). */
 export function tallyOutcome(r: ProbeResult, outcome: ProbeOutcome, atMs: number): ProbeResult {
   if (outcome.kind === "answer") {
     r.answers[outcome.name] = (r.answers[outcome.name] ?? 0) + 1;
+    if (outcome.source !== undefined) {
+      r.sources[outcome.source] = (r.sources[outcome.source] ?? 0) + 1;
+      const byName = (r.sourcesByName[outcome.name] ??= {});
+      byName[outcome.source] = (byName[outcome.source] ?? 0) + 1;
+    }
     return r;
   }
   if (r.firstErrorMs === null) r.firstErrorMs = atMs;

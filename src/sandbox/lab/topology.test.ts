@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { NODE_IP, POD_GATEWAY_IP, SINK_LINK } from "./address-plan.ts";
+import { CLIENT_IP, CLIENT_IP6, NODE_IP, OUTSIDE_IP, OUTSIDE_IP6, POD_GATEWAY_IP, SINK_LINK } from "./address-plan.ts";
 import { baseSteps, podSteps, type LabStep } from "./topology.ts";
 
 const ns = { node: "t-node", client: "t-client", sink: "t-sink" };
@@ -41,5 +41,13 @@ describe("lab topology", () => {
     expect(lines).toContain("t-node: ip -6 route add fd00:10:244:1::10/128 dev pod0");
     expect(lines).toContain("t-pod-a: ip addr add 10.244.1.10/32 dev eth0");
     expect(lines).toContain(`t-pod-a: ip route add default via ${POD_GATEWAY_IP} dev eth0`);
+  });
+
+  test("the outside host: addresses of the client, routed by the node through the client", () => {
+    const lines = all.map(text);
+    expect(lines).toContain(`t-client: ip addr add ${OUTSIDE_IP}/32 dev eth0`);
+    expect(lines).toContain(`t-client: ip -6 addr add ${OUTSIDE_IP6}/128 dev eth0 nodad`);
+    expect(lines).toContain(`t-node: ip route add ${OUTSIDE_IP}/32 via ${CLIENT_IP} dev to-client`);
+    expect(lines).toContain(`t-node: ip -6 route add ${OUTSIDE_IP6}/128 via ${CLIENT_IP6} dev to-client`);
   });
 });

@@ -7,9 +7,11 @@
  * bridge, a pod's reply to another pod reached through a Service would skip the node's conntrack.
  * The node's default route leads into a "sink" namespace that drops everything, so Service
  * addresses are routable from the node (as on a real node) and filter-hook rejects get a chance.
+ * The client namespace also holds the "outside host" addresses (OUTSIDE_IP/OUTSIDE_IP6), which
+ * the node routes through the client: a probe bound to them is a host beyond the node network.
  */
 import {
-  CLIENT_IP, CLIENT_IP6, NODE_IP, NODE_IP6, POD_GATEWAY_IP, POD_GATEWAY_IP6, SINK_LINK, SINK_LINK6,
+  CLIENT_IP, CLIENT_IP6, NODE_IP, NODE_IP6, OUTSIDE_IP, OUTSIDE_IP6, POD_GATEWAY_IP, POD_GATEWAY_IP6, SINK_LINK, SINK_LINK6,
 } from "./address-plan.ts";
 
 /** One command; `ns` null means the host namespace (only `ip netns add`/`del` ever run there). */
@@ -69,10 +71,17 @@ export function baseSteps(ns: BaseNamespaces): LabStep[] {
       ["ip", "link", "set", "to-sink", "up"],
       ["ip", "route", "add", "default", "via", SINK_LINK.sink, "dev", "to-sink"],
       ["ip", "-6", "route", "add", "default", "via", SINK_LINK6.sink, "dev", "to-sink"],
+      // The outside host lives behind the client (see below), as the Internet behind a router.
+      ["ip", "route", "add", `${OUTSIDE_IP}/32`, "via", CLIENT_IP, "dev", "to-client"],
+      ["ip", "-6", "route", "add", `${OUTSIDE_IP6}/128`, "via", CLIENT_IP6, "dev", "to-client"],
     ),
     ...inNs(client,
       ["ip", "addr", "add", `${CLIENT_IP}/24`, "dev", "eth0"],
       ["ip", "-6", "addr", "add", `${CLIENT_IP6}/64`, "dev", "eth0", "nodad"],
+      // The outside host's addresses: a probe in the client namespace that binds them speaks as a
+      // host beyond the node network (outside every loadBalancerSourceRange of the plan).
+      ["ip", "addr", "add", `${OUTSIDE_IP}/32`, "dev", "eth0"],
+      ["ip", "-6", "addr", "add", `${OUTSIDE_IP6}/128`, "dev", "eth0", "nodad"],
       ["ip", "link", "set", "eth0", "up"],
       ["ip", "route", "add", "default", "via", NODE_IP, "dev", "eth0"],
       ["ip", "-6", "route", "add", "default", "via", NODE_IP6, "dev", "eth0"],

@@ -1,0 +1,40 @@
+/**
+ * Runs capture-child.ts (see there) in its own process against a sandbox API server, so its
+ * list/decode, model and render times and its memory are not mixed with the server's.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { SandboxApiServer } from "../../../src/sandbox/apiserver/server.ts";
+import { writeKubeconfigFile } from "../../../src/sandbox/kubeconfig-file.ts";
+import type { CaptureResult, Change } from "./capture-child.ts";
+import { withNetns } from "./netns.ts";
+import { timedRun, type TimedRun } from "./timed-run.ts";
+
+export type { CaptureResult, Change };
+
+export async function capture(server: SandboxApiServer, mode: "nftables" | "iptables", changes: Change[] = []): Promise<CaptureResult> {
+  const dir = mkdtempSync(join(tmpdir(), "kpb-bench-capture-"));
+  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
+  return withNetns("cap", async (ns) => {
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "capture-child.ts"), join(dir, "kubeconfig"), mode, ns, dir, JSON.stringify(changes)], { stdout: "pipe", stderr: "pipe" });
+    const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    if (code !== 0) throw new Error(`capture-child failed (${code}): ${err.slice(-3000)}`);
+    return JSON.parse(out.trim().split("\n").at(-1)!) as CaptureResult;
+  });
+}
+
+/** Replays recorded scripts with the same argv inside `ns`, one process each; the sum of their costs. */
+export async function replay(scripts: { argv: string[]; file: string }[], ns: string): Promise<TimedRun & { runs: number }> {
+  const sum = { ms: 0, userMs: 0, sysMs: 0, maxRssKB: 0, exitCode: 0, stdout: "", stderr: "", runs: 0 };
+  for (const s of scripts) {
+    const r = await timedRun(s.argv, { ns, stdin: Bun.file(s.file) });
+    if (r.exitCode !== 0) throw new Error(`replay of ${s.argv.join(" ")} (${s.file}) exited ${r.exitCode}: ${r.stderr.slice(0, 2000)}`);
+    sum.ms += r.ms;
+    sum.userMs += r.userMs;
+    sum.sysMs += r.sysMs;
+    sum.maxRssKB = Math.max(sum.maxRssKB, r.maxRssKB);
+    sum.runs++;
+  }
+  return sum;
+}
