@@ -58,11 +58,11 @@ export async function applyConntrackSysctls(runner: Runner, wanted: Sysctl[], lo
     const r = await runner(["sysctl", "-w", `${key}=${value}`]).catch((e: Error) => ({ exitCode: -1, stdout: "", stderr: e.message }));
     if (r.exitCode !== 0) {
       failed.push(key);
-      log.warn("Cannot set a conntrack sysctl", { key, value, err: r.stderr.trim() });
+      log.warn("Cannot set a conntrack sysctl", { sysctl: key, value, err: r.stderr.trim() });
       continue;
     }
     written.push(key);
-    log.info("Set conntrack sysctl", { key, value });
+    log.info("Set conntrack sysctl", { sysctl: key, value });
     if (key === "net.netfilter.nf_conntrack_max" && hostWide) await raiseHashSize(runner, value, log, written, failed);
   }
   return { written, failed };

@@ -14,6 +14,8 @@ export interface ProxyProcessOptions {
   extraFlags?: string[];
   /** argv prefix of the proxy; default: this program. */
   command?: string[];
+  /** Extra environment for the proxy (sandbox-only switches). */
+  env?: Record<string, string>;
 }
 
 export interface ProxyProcess {
@@ -47,7 +49,7 @@ export function startProxyProcess(o: ProxyProcessOptions): ProxyProcess {
     `--metrics-bind-address=127.0.0.1:${o.metricsPort}`,
     ...(o.extraFlags ?? []),
   ];
-  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe" });
+  const child = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...o.env } });
   let text = "";
   const decoder = new TextDecoder();
   for (const stream of [child.stdout, child.stderr]) {
