@@ -22,6 +22,5 @@ export function configNotes(c: Config): string[] {
   if (gates.length > 0) out.push(`feature gates are accepted but none changes kube-proxy-bun's behaviour: ${gates.join(", ")}`);
   if (c.configSyncPeriodMs !== d.configSyncPeriodMs) out.push("configSyncPeriod (--config-sync-period) has no effect: the informers do not replay their cache periodically");
   if (c.logging.vmodule) out.push("per-file verbosity (--vmodule) is not supported; -v applies to every file");
-  if (c.bindAddress !== d.bindAddress) out.push("bindAddress (the node-IP override) is not used yet: it matters only for NodePort 'primary' addresses and LoadBalancer source ranges");
   return out;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import type { Node } from "../kube/schemas/node.ts";
 import type { LocalDetector } from "./proxy-state.ts";
-import { localDetectorOf, nodeFactsOf, resolveNodePortAddresses, type NodeFactsConfig } from "./node-facts.ts";
+import { localDetectorOf, nodeFactsOf, nodeIPOf, resolveNodePortAddresses, type NodeFactsConfig } from "./node-facts.ts";
 
 const node = (addresses: [string, string][], podCIDRs?: string[]): Node =>
   ({ metadata: { name: "node-a" }, spec: { podCIDRs }, status: { addresses: addresses.map(([type, address]) => ({ type, address })) } }) as Node;
@@ -40,5 +40,20 @@ describe("localDetectorOf", () => {
 
   test("nodeFactsOf puts it together", () => {
     expect(nodeFactsOf(cfg({ masqueradeAll: true }), "IPv4", dual)).toEqual({ nodeIP: "10.0.0.10", nodePorts: { matchAll: false, cidrs: ["10.0.0.10/32"] }, masqueradeAll: true, localDetector: { kind: "none" } });
+  });
+});
+
+describe("--bind-address as the node IP (upstream's precedence)", () => {
+  const node = { metadata: { name: "n" }, spec: {}, status: { addresses: [{ type: "InternalIP", address: "10.0.0.10" }] } } as Node;
+  test.each([
+    ["unspecified: the Node's address", "0.0.0.0", "10.0.0.10", "10.0.0.10/32"],
+    ["a specific IPv4 address wins", "10.0.0.99", "10.0.0.99", "10.0.0.99/32"],
+    ["an IPv6 address does not touch IPv4", "fd00::99", "10.0.0.10", "10.0.0.10/32"],
+  ])("%s", (_name, bind, nodeIP, primary) => {
+    expect(nodeIPOf(node, "IPv4", bind)).toBe(nodeIP);
+    expect(resolveNodePortAddresses(["primary"], "IPv4", node, bind)).toEqual({ matchAll: false, cidrs: [primary] });
+  });
+  test("with no Node yet, a specific --bind-address still gives 'primary' an address", () => {
+    expect(nodeFactsOf({ bindAddress: "10.0.0.99", nodePortAddresses: [], masqueradeAll: false, clusterCIDRs: [], detectLocalMode: "ClusterCIDR", podBridgeInterface: "", podInterfaceNamePrefix: "" }, "IPv4", null).nodePorts).toEqual({ matchAll: false, cidrs: ["10.0.0.99/32"] });
   });
 });

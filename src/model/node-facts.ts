@@ -10,6 +10,8 @@ import type { LocalDetector, NodeFacts } from "./proxy-state.ts";
 
 /** The configuration NodeFacts are made from (the matching fields of the CLI Config). */
 export interface NodeFactsConfig {
+  /** --bind-address: when a specific address of the family, it is the node's IP (upstream's override). */
+  bindAddress?: string;
   /** CIDRs and the keywords `primary` and `all`; [] means nftables' default, `primary`. */
   nodePortAddresses: readonly string[];
   masqueradeAll: boolean;
@@ -20,7 +22,10 @@ export interface NodeFactsConfig {
 }
 
 /** The node's InternalIP of `family` (the first one), or null. */
-export function nodeIPOf(node: Node | null, family: IPFamily): string | null {
+export function nodeIPOf(node: Node | null, family: IPFamily, bindAddress?: string): string | null {
+  // Upstream's precedence: a specific --bind-address of the family wins over the Node's addresses.
+  const override = bindAddress ? parseIP(bindAddress) : null;
+  if (override?.family === family && override.text !== "0.0.0.0" && override.text !== "::") return override.text;
   for (const a of node?.status?.addresses ?? []) {
     if (a.type !== "InternalIP") continue;
     const ip = parseIP(a.address);
@@ -52,7 +57,7 @@ function firstCIDROf(list: readonly (string | undefined)[], family: IPFamily): s
  * this family accepts NodePorts on every local address of it. Loopback ranges are dropped: in
  * nftables mode NodePorts never answer on loopback.
  */
-export function resolveNodePortAddresses(entries: readonly string[], family: IPFamily, node: Node | null): NodeFacts["nodePorts"] {
+export function resolveNodePortAddresses(entries: readonly string[], family: IPFamily, node: Node | null, bindAddress?: string): NodeFacts["nodePorts"] {
   const list = entries.length === 0 ? ["primary"] : entries;
   const cidrs: string[] = [];
   let ofFamily = false;
@@ -65,7 +70,7 @@ export function resolveNodePortAddresses(entries: readonly string[], family: IPF
       continue;
     }
     if (e === "primary") {
-      const ip = nodeIPOf(node, family);
+      const ip = nodeIPOf(node, family, bindAddress);
       if (node === null) ofFamily = true;
       if (ip) {
         ofFamily = true;
@@ -109,8 +114,8 @@ export function localDetectorOf(cfg: NodeFactsConfig, family: IPFamily, node: No
 /** All NodeFacts of `family`. */
 export function nodeFactsOf(cfg: NodeFactsConfig, family: IPFamily, node: Node | null): NodeFacts {
   return {
-    nodeIP: nodeIPOf(node, family),
-    nodePorts: resolveNodePortAddresses(cfg.nodePortAddresses, family, node),
+    nodeIP: nodeIPOf(node, family, cfg.bindAddress),
+    nodePorts: resolveNodePortAddresses(cfg.nodePortAddresses, family, node, cfg.bindAddress),
     masqueradeAll: cfg.masqueradeAll,
     localDetector: localDetectorOf(cfg, family, node),
   };

@@ -41,7 +41,7 @@ async function scenario(skipCleanup: boolean): Promise<{ fromNew: number }> {
   server.apply("services", clusterIPService("demo", "dns", DNS_CLUSTER_IP, PORTS));
   server.apply("endpointslices", endpointSlice("demo", "dns", [{ name: a.name, ip: a.ip, nodeName: NODE_NAME }], PORTS));
   // The switch is sandbox-only (it works only with --sandbox-netns): it lets this test show what the cleanup prevents.
-  const env = skipCleanup ? { KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP: "1" } : {};
+  const env: Record<string, string> = skipCleanup ? { KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP: "1" } : {};
   proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--min-sync-period=100ms"], env });
   await proxy.waitHealthy(20_000);
   await waitForNodeRules(lab, "pod-a", (t) => t.includes(a.ip));
