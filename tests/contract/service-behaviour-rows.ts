@@ -56,7 +56,7 @@ export function behaviourAddresses(family: Family = "IPv4") {
 
 /**
  * The state of the table: web (TCP, two endpoints, NodePort, externalIP, LoadBalancer IP with
- * source ranges), dns (UDP on web's VIP, one endpoint), empty (no endpoints, with NodePort and
+ * source ranges), dns (UDP on web's VIP, one endpoint, NodePort), empty (no endpoints, with NodePort and
  * externalIP), sctp. `detector` defaults to ClusterCIDR with the family's cluster CIDR.
  */
 export function behaviourState(detector?: LocalDetector, masqueradeAll = false, family: Family = "IPv4"): ProxyState {
@@ -77,7 +77,7 @@ export function behaviourState(detector?: LocalDetector, masqueradeAll = false, 
         endpoints: [{ ip: podA, port: 8080 }, { ip: podB, port: 8080 }],
         nodePort: 30080, externalIPs: [a.externalIP], loadBalancerIPs: [a.lbIP], loadBalancerSourceRanges: [a.sourceRange],
       },
-      { id: "demo/dns:dns/UDP", namespace: "demo", name: "dns", portName: "dns", protocol: "UDP", clusterIP: a.vip, port: 53, endpoints: [{ ip: podB, port: 5353 }] },
+      { id: "demo/dns:dns/UDP", namespace: "demo", name: "dns", portName: "dns", protocol: "UDP", clusterIP: a.vip, port: 53, endpoints: [{ ip: podB, port: 5353 }], nodePort: 30053 },
       { id: "demo/empty:/TCP", namespace: "demo", name: "empty", portName: "", protocol: "TCP", clusterIP: a.emptyVIP, port: 80, endpoints: [], nodePort: 30081, externalIPs: [a.emptyExternalIP] },
       { id: "demo/sctp:s/SCTP", namespace: "demo", name: "sctp", portName: "s", protocol: "SCTP", clusterIP: a.sctpVIP, port: 9000, endpoints: [{ ip: podA, port: 9000 }] },
     ],
@@ -117,6 +117,11 @@ export function behaviourRows(family: Family = "IPv4"): BehaviourRow[] {
     { name: "node itself to ClusterIP: masqueraded", sender: "node", proto: "tcp", dst: a.vip, dport: 80, want: web, masq: true },
     { name: "UDP port of the same address is its own ServicePort", sender: "pod-c", proto: "udp", dst: a.vip, dport: 53, want: dns, masq: false },
     { name: "UDP from an off-cluster client to ClusterIP: masqueraded", sender: "client", proto: "udp", dst: a.vip, dport: 53, want: dns, masq: true },
+    {
+      name: "UDP to a live ClusterIP on a port it lacks",
+      sender: "pod-c", proto: "udp", dst: a.vip, dport: 54, want: "reject",
+      modes: { iptables: { want: "pass", masq: false, why: "upstream's iptables mode has no cluster-ips check (upstream.md row 30)" } },
+    },
     { name: "SCTP ClusterIP", sender: "pod-c", proto: "sctp", dst: a.sctpVIP, dport: 9000, want: [a.ep(a.sender["pod-a"], 9000)], masq: false },
     {
       name: "wrong port on a live ClusterIP",
@@ -125,14 +130,18 @@ export function behaviourRows(family: Family = "IPv4"): BehaviourRow[] {
     },
     { name: "ClusterIP without endpoints: rejected", sender: "pod-c", proto: "tcp", dst: a.emptyVIP, dport: 80, want: "reject" },
     { name: "NodePort from outside: masqueraded", sender: "client", proto: "tcp", dst: a.sender.node, dport: 30080, want: web, masq: true },
+    { name: "NodePort from the outside host: masqueraded", sender: "outside", proto: "tcp", dst: a.sender.node, dport: 30080, want: web, masq: true },
     { name: "NodePort from a pod: masqueraded (externalTrafficPolicy Cluster)", sender: "pod-c", proto: "tcp", dst: a.sender.node, dport: 30080, want: web, masq: true },
     { name: "NodePort from the node to its own address: masqueraded", sender: "node", proto: "tcp", dst: a.sender.node, dport: 30080, want: web, masq: true },
+    { name: "UDP NodePort from outside: masqueraded", sender: "client", proto: "udp", dst: a.sender.node, dport: 30053, want: dns, masq: true },
     { name: "NodePort without endpoints: rejected", sender: "client", proto: "tcp", dst: a.sender.node, dport: 30081, want: "reject" },
     { name: "externalIP: masqueraded", sender: "outside", proto: "tcp", dst: a.externalIP, dport: 80, want: web, masq: true },
     { name: "externalIP from a pod: masqueraded too", sender: "pod-c", proto: "tcp", dst: a.externalIP, dport: 80, want: web, masq: true },
+    { name: "externalIP from the node: masqueraded", sender: "node", proto: "tcp", dst: a.externalIP, dport: 80, want: web, masq: true },
     { name: "externalIP without endpoints: rejected", sender: "outside", proto: "tcp", dst: a.emptyExternalIP, dport: 80, want: "reject" },
     { name: "load balancer IP from an allowed range", sender: "client", proto: "tcp", dst: a.lbIP, dport: 80, want: web, masq: true },
     { name: "load balancer IP from outside the source ranges: dropped", sender: "outside", proto: "tcp", dst: a.lbIP, dport: 80, want: "drop" },
+    { name: "load balancer IP from the node, whose address is in a source range: masqueraded", sender: "node", proto: "tcp", dst: a.lbIP, dport: 80, want: web, masq: true },
     { name: "a pod reaching another pod through a Service keeps its source", sender: "pod-a", proto: "udp", dst: a.vip, dport: 53, want: dns, masq: false },
     {
       name: "hairpin: a pod reaching itself through its Service is masqueraded, the other endpoint sees it unchanged",
