@@ -120,12 +120,14 @@ describe("endpoint choice end to end (nftables mode)", () => {
     const r = await probe(lab.client.ns, clusterIP(23), 80, 50);
     expect(Object.values(r.answers)).toEqual([50]);
     const seen = new Set<string>();
-    for (const p of ["pod-a", "pod-b", "pod-c", "pod-d"]) {
-      const x = await probe(lab.pod(p).ns, clusterIP(23), 80, 10);
+    // Seven clients: the four pods, the node, and the outside host beside the client.
+    const clients: [string, string | undefined][] = [...["pod-a", "pod-b", "pod-c", "pod-d"].map((p) => [lab.pod(p).ns, undefined] as [string, undefined]), [lab.node.ns, undefined], [lab.client.ns, lab.outside.ip]];
+    for (const [ns, source] of clients) {
+      const x = await lab.probe(ns, { proto: "tcp", ip: clusterIP(23), port: 80, count: 10, timeoutMs: 1000, ...(source ? { source } : {}) });
       expect(Object.values(x.answers)).toEqual([10]);
       seen.add(Object.keys(x.answers)[0]!);
     }
-    // Four clients landing on one endpoint has probability 1/64.
+    // Seven clients all landing on one of four endpoints has probability 4 x (1/4)^7 = 1/4096.
     expect(seen.size).toBeGreaterThan(1);
   });
 
