@@ -98,6 +98,12 @@ describe("endpoint choice end to end (nftables mode)", () => {
     }
   });
 
+  test("eTP Local from a pod: short-circuit to every endpoint, its own address kept (as if via the load balancer)", async () => {
+    const r = await probe(lab.pod("pod-b").ns, loadBalancerIP(20), 80, 40);
+    expect(Object.keys(r.answers).sort()).toEqual(["pod-a", "pod-c"]);
+    expect(Object.keys(r.sources)).toEqual([lab.pod("pod-b").ip]);
+  });
+
   test("eTP Local from the node: all endpoints, masqueraded", async () => {
     const r = await probe(lab.node.ns, NODE_IP, 31020, 40);
     expect(Object.keys(r.answers).sort()).toEqual(["pod-a", "pod-c"]);
