@@ -18,6 +18,8 @@ export interface NodeTopology {
   nodeName: string;
   /** The Node's `topology.kubernetes.io/zone` label, or "". */
   zone: string;
+  /** Feature gate PreferSameTrafficDistribution (node hints); on unless switched off. */
+  preferSameNode?: boolean;
 }
 
 export const NO_TOPOLOGY: NodeTopology = { nodeName: "", zone: "" };
@@ -43,6 +45,7 @@ export function withEndpoints(svc: Service, p: ServicePortInfo, infos: readonly 
     externallyAccessible: external,
     nodeName: topo.nodeName,
     zone: topo.zone,
+    preferSameNode: topo.preferSameNode ?? true,
   });
   const affinity = svc.spec.sessionAffinity === "ClientIP" ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS) : null;
   const hcnp = svc.spec.type === "LoadBalancer" && externalTrafficPolicy === "Local" && svc.spec.healthCheckNodePort ? svc.spec.healthCheckNodePort : null;

@@ -18,6 +18,7 @@ export interface ProxyMetrics {
   livezTotal: Scalar;
   conntrackDuration: Histogram;
   conntrackDeleted: Scalar;
+  conntrackDeletedByService: Scalar;
   networkProgrammingDuration: Histogram;
   noLocalEndpoints: Scalar;
   nftablesCleanupFailures: Scalar;
@@ -64,6 +65,7 @@ export function createProxyMetrics(mode: ProxyMode = "nftables"): ProxyMetrics {
     livezTotal: r.counter("kubeproxy_proxy_livez_total", "Cumulative proxy livez HTTP status"),
     conntrackDuration: r.histogram("kubeproxy_conntrack_reconciler_sync_duration_seconds", "Duration of one stale UDP conntrack cleanup in seconds", syncBuckets),
     conntrackDeleted: r.counter("kubeproxy_conntrack_reconciler_deleted_entries_total", "Cumulative stale UDP conntrack flows deleted"),
+    conntrackDeletedByService: r.counter("kube_proxy_bun_conntrack_deleted_entries_by_service_total", "Stale UDP conntrack flows deleted, per Service (not in upstream, whose metric has only ip_family)"),
     networkProgrammingDuration: r.histogram("kubeproxy_network_programming_duration_seconds", "In Cluster Network Programming Latency in seconds", networkProgrammingBuckets()),
     noLocalEndpoints: r.gauge("kubeproxy_sync_proxy_rules_no_local_endpoints_total", "Number of services with a Local traffic policy and no endpoints"),
     nftablesCleanupFailures: nft.counter("kubeproxy_sync_proxy_rules_nftables_cleanup_failures_total", "Cumulative proxy nftables cleanup failures"),

@@ -68,3 +68,36 @@ test("network programming latency: now minus each applied slice's trigger time, 
   await proxier.sync();
   expect(metrics.networkProgrammingDuration.count({ ip_family: "IPv4" })).toBe(1);
 });
+
+test("network programming latency: a slice that arrives during a sync is counted by the next sync, not by the one in flight", async () => {
+  const clock = new FakeClock(T0);
+  const metrics = createProxyMetrics();
+  let release = () => {};
+  let gate: Promise<void> | null = null;
+  const backend: Backend = {
+    mode: "nftables",
+    async sync(state) {
+      if (gate) await gate;
+      return { servicePorts: state.servicePorts.length, endpoints: 1, scriptBytes: 1, full: false };
+    },
+    async cleanup() {},
+  };
+  const proxier = new Proxier({ backend, family: "IPv4", metrics, clock, log: memoryLogger(), requestSync: () => {} });
+  proxier.servicesListed();
+  proxier.slicesListed();
+  proxier.serviceUpserted(svc);
+  proxier.sliceUpserted(slice("a", new Date(T0 + 100).toISOString()));
+  gate = new Promise<void>((r) => (release = r));
+  await clock.advance(1000);
+  const inFlight = proxier.sync();
+  proxier.sliceUpserted(slice("b", new Date(T0 + 1000).toISOString()));
+  release();
+  await inFlight;
+  gate = null;
+  expect(metrics.networkProgrammingDuration.count({ ip_family: "IPv4" })).toBe(1);
+  expect(metrics.registry.render()).toContain('kubeproxy_network_programming_duration_seconds_sum{ip_family="IPv4"} 0.9');
+  await clock.advance(500);
+  await proxier.sync();
+  expect(metrics.networkProgrammingDuration.count({ ip_family: "IPv4" })).toBe(2);
+  expect(metrics.registry.render()).toContain('kubeproxy_network_programming_duration_seconds_sum{ip_family="IPv4"} 1.4');
+});

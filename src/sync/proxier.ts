@@ -9,7 +9,8 @@ import type { Logger } from "../lib/log.ts";
 import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Node } from "../kube/schemas/node.ts";
 import type { Service } from "../kube/schemas/service.ts";
-import { buildProxyState, ZONE_LABEL, type NodeTopology } from "../model/build-state.ts";
+import { ZONE_LABEL, type NodeTopology } from "../model/build-state.ts";
+import { StateMemo } from "../model/state-memo.ts";
 import { ChangeTracker } from "../model/change-tracker.ts";
 import { ClusterCache } from "../model/cluster-cache.ts";
 import { nodeFactsOf, type NodeFactsConfig } from "../model/node-facts.ts";
@@ -60,6 +61,8 @@ export class Proxier {
   private lastStates = new Map<IPFamily, ProxyState>();
   /** Clock time of the last successful full sync per family; absent means the next sync is full. */
   private lastFull = new Map<IPFamily, number>();
+  /** The model of each family, kept between syncs (only changed Services are recomputed). */
+  private readonly memos = new Map<IPFamily, StateMemo>();
   /** Trigger times (unix ms) of EndpointSlice changes not yet applied, for network programming latency. */
   private triggerTimes: number[] = [];
   private readonly startedAt: number;
@@ -139,12 +142,18 @@ export class Proxier {
   async sync(): Promise<boolean> {
     if (!this.ready()) return true;
     const changed = this.tracker.take();
+    // Taken with the changes: a slice that arrives while this sync runs is not in it, and its
+    // trigger time waits for the next sync (else churn would report too-short latencies).
+    const triggers = this.triggerTimes;
+    this.triggerTimes = [];
     this.updatePending();
     let ok = true;
-    for (const family of this.deps.families ?? [this.deps.family]) ok = (await this.syncFamily(family, changed)) && ok;
-    if (!ok) for (const key of changed) this.tracker.serviceChanged(key);
-    // Latency is measured once the change reached every family; a failed sync keeps the times.
-    else this.triggerTimes = [];
+    for (const family of this.deps.families ?? [this.deps.family]) ok = (await this.syncFamily(family, changed, triggers)) && ok;
+    if (!ok) {
+      for (const key of changed) this.tracker.serviceChanged(key);
+      // A failed sync keeps the times for the retry.
+      this.triggerTimes = [...triggers, ...this.triggerTimes];
+    }
     this.updatePending();
     await this.syncHealthServers();
     return ok;
@@ -178,13 +187,20 @@ export class Proxier {
     }
   }
 
-  private async syncFamily(family: IPFamily, changed: ReadonlySet<string>): Promise<boolean> {
+  private memoOf(family: IPFamily): StateMemo {
+    let memo = this.memos.get(family);
+    if (!memo) this.memos.set(family, (memo = new StateMemo(family)));
+    return memo;
+  }
+
+  private async syncFamily(family: IPFamily, changed: ReadonlySet<string>, triggers: readonly number[]): Promise<boolean> {
     const { backend, metrics, clock, log } = this.deps;
     const start = performance.now();
     const facts = this.deps.nodeFacts ? nodeFactsOf(this.deps.nodeFacts, family, this.node) : undefined;
-    const state = buildProxyState(this.cache, family, facts, this.topology());
     const last = this.lastFull.get(family);
     const wantFull = last === undefined || clock.now() - last >= FULL_SYNC_INTERVAL_MS;
+    // Only the changed Services are recomputed; a full sync rebuilds the whole model too.
+    const state = this.memoOf(family).state(this.cache, wantFull ? null : changed, facts, this.topology());
     try {
       const stats = await backend.sync(state, wantFull ? null : changed);
       const full = stats.full ?? true;
@@ -197,7 +213,7 @@ export class Proxier {
       this.syncs++;
       this.lastStates.set(family, state);
       this.recordNoLocalEndpoints(state);
-      for (const t of this.triggerTimes) metrics.networkProgrammingDuration.observe((clock.now() - t) / 1000, { ip_family: family });
+      for (const t of triggers) metrics.networkProgrammingDuration.observe((clock.now() - t) / 1000, { ip_family: family });
       this.deps.onSync?.({ family, at: clock.now(), durationMs: seconds * 1000, ok: true, full: stats.full ?? null, error: null, services: new Set(state.servicePorts.map(serviceKeyOf)).size, servicePorts: stats.servicePorts, endpoints: stats.endpoints });
       if (changed.size > 0) await this.cleanConntrack(state);
       log.info("Synced rules", { ipFamily: family, full, changedServices: changed.size, servicePorts: stats.servicePorts, endpoints: stats.endpoints, elapsed: `${(seconds * 1000).toFixed(1)}ms` }, this.syncs === 1 ? 0 : 2);
@@ -234,6 +250,7 @@ export class Proxier {
     try {
       const { deleted, byService } = await cleanConntrack(state);
       metrics.conntrackDeleted.inc(deleted, { ip_family: family });
+      for (const [service, n] of Object.entries(byService ?? {})) metrics.conntrackDeletedByService.inc(n, { service, ip_family: family });
       if (deleted > 0) log.info("Deleted stale UDP conntrack flows", { ipFamily: family, deleted, services: byService }, 2);
     } catch (e) {
       log.error("Stale UDP conntrack cleanup failed", { ipFamily: family, err: e });

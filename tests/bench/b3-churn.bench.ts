@@ -24,6 +24,7 @@ const windowS = quick ? 2 : 10;
 const sizesArg = process.argv.find((a) => a.startsWith("--sizes="));
 const size = sizesArg ? benchArgs().sizes[0]! : quick ? { n: 1000, m: 10 } : { n: 10_000, m: 10 };
 const MIN_SYNC_S = 1;
+const DELIVERY_MS = 10;
 const NAME = "kubeproxy_network_programming_duration_seconds";
 
 const server = await startFixture(size.n, size.m);
@@ -75,14 +76,24 @@ try {
       const last = diff(sEnd.b, sLast.b);
       const q = (b: typeof whole) => [0.5, 0.9, 0.99].map((x) => quantile(b, x) * 1000);
       const [p50, p90, p99] = q(whole) as [number, number, number];
+      // The same latency from the log, exact where the histogram's buckets (0.5, 1, 2 s) are not: a
+      // write counts as committed by the first IPv4 sync that started at least DELIVERY_MS after
+      // it (the watch needs a few ms to deliver it; B2 shows 3-10 ms), which errs on the slow side.
+      const syncs = proxy.lines.slice(firstLine).filter((l) => SYNCED_V4.test(l.text)).map((l) => ({ end: l.t, start: l.t - Number(/elapsed="?([\d.]+)ms/.exec(l.text)?.[1] ?? 0) }));
+      const lat: number[] = [];
+      for (const w of writes) {
+        const s = syncs.find((x) => x.start >= w + DELIVERY_MS);
+        if (s) lat.push(s.end - w);
+      }
+      const exact99 = percentile(lat, 99);
       const goalMs = MIN_SYNC_S * 1000 + 2 * floorMs;
       emitRow({
         figure: `B3 churn ${rate}/s for ${seconds} s at ${sizeLabel(size)}: network programming p50/p90/p99`,
-        ours: `${fmtMs(p50)} / ${fmtMs(p90)} / ${fmtMs(p99)} (${total(whole)} obs.)`,
+        ours: `histogram ${fmtMs(p50)} / ${fmtMs(p90)} / ${fmtMs(p99)} (${total(whole)} obs.); exact ${fmtMs(percentile(lat, 50))} / ${fmtMs(percentile(lat, 90))} / ${fmtMs(exact99)}`,
         comparison: `min-sync-period ${MIN_SYNC_S} s + 2 x raw delta ${fmtMs(floorMs)}`,
-        ratio: `p99 ${(p99 / goalMs).toFixed(2)}x`,
-        goal: `p99 <= ${fmtMs(goalMs)}`,
-        met: p99 <= goalMs,
+        ratio: `p99 ${(exact99 / goalMs).toFixed(2)}x (histogram ${(p99 / goalMs).toFixed(2)}x)`,
+        goal: `exact p99 <= ${fmtMs(goalMs)}`,
+        met: exact99 <= goalMs,
       });
       const [f50, , f99] = q(first) as [number, number, number];
       const [l50, , l99] = q(last) as [number, number, number];
@@ -94,16 +105,9 @@ try {
         goal: "no growth (<= 1.2x)",
         met: l50 <= f50 * 1.2 && l99 <= f99 * 1.2,
       });
-      // The same latency from the log: a write is committed by the first IPv4 sync that started after it.
-      const syncs = proxy.lines.slice(firstLine).filter((l) => SYNCED_V4.test(l.text)).map((l) => ({ end: l.t, start: l.t - Number(/elapsed="?([\d.]+)ms/.exec(l.text)?.[1] ?? 0) }));
-      const lat: number[] = [];
-      for (const w of writes) {
-        const s = syncs.find((x) => x.start >= w);
-        if (s) lat.push(s.end - w);
-      }
       const durs = syncs.map((s) => s.end - s.start);
       emitNote(`B3 ${sizeLabel(size)}: ${writes.length} writes in ${wallS.toFixed(1)} s, ${syncs.length} IPv4 syncs (median ${fmtMs(median(durs))}, max ${fmtMs(Math.max(...durs))} each); ` +
-        `from the log: p50 ${fmtMs(percentile(lat, 50))} p90 ${fmtMs(percentile(lat, 90))} p99 ${fmtMs(percentile(lat, 99))} (${lat.length} writes); proxy CPU ${(((cpu1 - cpu0) / wallS) * 100).toFixed(0)}% of one core`);
+        `${lat.length} writes placed from the log; the histogram's p99 interpolates inside its (1 s, 2 s] bucket, so any share of writes over 1 s shows as ~1.5 s there; proxy CPU ${(((cpu1 - cpu0) / wallS) * 100).toFixed(0)}% of one core`);
     } finally {
       await proxy.stop();
     }

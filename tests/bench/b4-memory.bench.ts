@@ -9,6 +9,7 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { capture } from "./lib/capture.ts";
 import { startFixture } from "./lib/fixture.ts";
 import { withNetns } from "./lib/netns.ts";
 import { startBenchProxy } from "./lib/proxy.ts";
@@ -26,7 +27,7 @@ if (realNft && gnuTime) {
   chmodSync(join(dir, "nft"), 0o755);
 }
 
-async function measure(n: number, m: number): Promise<{ hwm: number; rss: number; nftPeak: number }> {
+async function measure(n: number, m: number): Promise<{ hwm: number; rss: number; nftPeak: number; split: string }> {
   writeFileSync(join(dir, "nft-rss.log"), "");
   const server = await startFixture(n, m);
   try {
@@ -37,7 +38,11 @@ async function measure(n: number, m: number): Promise<{ hwm: number; rss: number
         await Bun.sleep(settleS * 1000);
         const s = proxy.status();
         const nftPeak = Math.max(0, ...readFileSync(join(dir, "nft-rss.log"), "utf8").split("\n").map(Number).filter(Number.isFinite));
-        return { hwm: s.vmHWMKB, rss: s.vmRSSKB, nftPeak };
+        await proxy.stop();
+        // Where it goes: the same work in-process, live JS heap after a full GC at each phase.
+        const cap = await capture(server, "nftables");
+        const split = cap.memory.map((x) => `${x.phase}: heap ${fmtMB(x.heapKB)}, RSS ${fmtMB(x.rssKB)}`).join("; ") + `; peak RSS ${fmtMB(cap.rssKB)}`;
+        return { hwm: s.vmHWMKB, rss: s.vmRSSKB, nftPeak, split };
       } finally {
         await proxy.stop();
       }
@@ -60,4 +65,5 @@ for (const size of sizes) {
     goal: isGoal ? "steady <= 200 MiB" : "-",
     met: isGoal ? r.rss <= GOAL_KB : null,
   });
+  emitNote(`B4 ${sizeLabel(size)} in-process split: ${r.split}`);
 }

@@ -22,7 +22,8 @@ const benches: Record<string, string[]> = {
 async function text(argv: string[]): Promise<string> {
   try {
     const p = Bun.spawn(argv, { stdout: "pipe", stderr: "pipe", env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
-    const [o, e] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    const [o, e, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+    if (code !== 0) return "n/a";
     return (o.trim() || e.trim()).split("\n")[0] ?? "";
   } catch {
     return "n/a";

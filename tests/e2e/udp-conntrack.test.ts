@@ -73,7 +73,9 @@ describe("a long-lived UDP client when its endpoint is replaced", () => {
   test("with the stale-flow cleanup it reaches the new endpoint within the sync", async () => {
     const { fromNew } = await scenario(false);
     expect(fromNew).toBeGreaterThanOrEqual(5);
-    expect(await (await fetch(proxy.metricsUrl)).text()).toMatch(/^kubeproxy_conntrack_reconciler_deleted_entries_total\{ip_family="IPv4"\} [1-9]/m);
+    const metrics = await (await fetch(proxy.metricsUrl)).text();
+    expect(metrics).toMatch(/^kubeproxy_conntrack_reconciler_deleted_entries_total\{ip_family="IPv4"\} [1-9]/m);
+    expect(metrics).toMatch(/^kube_proxy_bun_conntrack_deleted_entries_by_service_total\{service="demo\/dns",ip_family="IPv4"\} [1-9]/m);
   }, 60_000);
 
   test("without it (sandbox switch), the same client hears nothing: its flow still points at the old endpoint", async () => {

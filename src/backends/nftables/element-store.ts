@@ -146,9 +146,12 @@ export class ElementStore {
   serviceObjects(): { chains: string[]; sets: ServicePortElements["sets"] } {
     const chains: string[] = [];
     const sets: ServicePortElements["sets"] = [];
-    for (const list of this.#byService.values()) for (const c of list) {
-      chains.push(...c.chains.map((ch) => ch.name));
-      sets.push(...c.sets);
+    // A plain loop: a partial sync calls this over every Service, and most have no chains or sets.
+    for (const list of this.#byService.values()) {
+      for (const c of list) {
+        for (const ch of c.chains) chains.push(ch.name);
+        for (const set of c.sets) sets.push(set);
+      }
     }
     return { chains, sets };
   }

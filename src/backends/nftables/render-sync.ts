@@ -31,10 +31,11 @@ export interface SyncRender {
   skipped: SkippedItem[];
 }
 
-function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
+function byService(ports: readonly ServicePortState[], only?: ReadonlySet<string>): Map<string, ServicePortState[]> {
   const out = new Map<string, ServicePortState[]>();
   for (const sp of ports) {
     const key = serviceKeyOf(sp);
+    if (only && !only.has(key)) continue;
     const list = out.get(key);
     if (list) list.push(sp);
     else out.set(key, [sp]);
@@ -127,7 +128,8 @@ export function renderPartial(state: ProxyState, ctx: RenderContext, changed: Re
     table: KUBE_PROXY_TABLE,
     existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
   });
-  const ports = byService(state.servicePorts);
+  // Only the changed Services' ports are needed: grouping all of them cost O(cluster) per sync.
+  const ports = byService(state.servicePorts, changed);
   const skipped: SkippedItem[] = [];
   const keys = [...changed].sort();
   const before = keys.flatMap((key) => store.contributionsOf(key));

@@ -8,6 +8,7 @@
  *
  *   bun capture-child.ts <kubeconfig> <mode> <empty-ns> <out-dir> [changes-json]
  */
+import { heapStats } from "bun:jsc";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backendForMode, nodeFactsConfigFor } from "../../../src/cli/backend-for-mode.ts";
@@ -35,6 +36,8 @@ export interface CaptureResult {
   modelMs: number;
   syncMs: number;
   rssKB: number;
+  /** Memory after each phase (after a full GC): live JS heap and RSS, in KiB. */
+  memory: { phase: string; heapKB: number; rssKB: number }[];
   /** Script files of the full sync, in the order the proxy ran them, with their argv. */
   full: { argv: string[]; file: string; bytes: number }[];
   /** Script files of each change's partial sync. */
@@ -61,10 +64,17 @@ const metrics = createProxyMetrics();
 const proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"], nodeFacts: nodeFactsConfigFor(config), metrics, clock: realClock, log, requestSync: () => {} });
 const board = new StatusBoard({ mode, version: "bench", runtime: "bun", node: NODE_NAME, startedAt: Date.now() }, "watch");
 const connection = await connect(config);
+const memory: CaptureResult["memory"] = [];
+const mark = (phase: string) => {
+  Bun.gc(true);
+  memory.push({ phase, heapKB: heapStats().heapSize / 1024, rssKB: process.memoryUsage().rss / 1024 });
+};
+mark("start");
 const t0 = performance.now();
 const informers = startProxyInformers({ connection, nodeName: NODE_NAME, proxier, log, board, apiMode: "watch", pollIntervalMs: 1000 });
 while (!proxier.ready()) await Bun.sleep(1);
 const listMs = performance.now() - t0;
+mark("listed (informer cache)");
 await Bun.sleep(50); // the Node object (one small list) feeds NodeFacts, as in the binary
 let t = performance.now();
 const facts = nodeFactsOf(nodeFactsConfigFor(config), "IPv4", null);
@@ -73,6 +83,7 @@ const modelMs = performance.now() - t;
 t = performance.now();
 await proxier.sync();
 const syncMs = performance.now() - t;
+mark("after the full sync (model, element store; script dropped)");
 const rssKB = Number(/VmHWM:\s+(\d+)/.exec(await Bun.file("/proc/self/status").text())?.[1]);
 await informers.stop();
 const full = recorded;
@@ -91,5 +102,5 @@ for (const c of (changesJson ? JSON.parse(changesJson) : []) as Change[]) {
   await proxier.sync();
   changes.push(recorded);
 }
-process.stdout.write(JSON.stringify({ listMs, modelMs, syncMs, rssKB, full, changes } satisfies CaptureResult) + "\n");
+process.stdout.write(JSON.stringify({ listMs, modelMs, syncMs, rssKB, memory, full, changes } satisfies CaptureResult) + "\n");
 process.exit(0);
