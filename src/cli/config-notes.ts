@@ -1,10 +1,10 @@
 /**
  * Settings that are accepted (upstream accepts them, and an operator's existing command line or
  * config file carries them) but change nothing in this proxy: each one gets a warning at start,
- * so nothing is ignored silently. Settings that would change behaviour we do not carry yet are
- * refused instead (run-proxy.ts, unimplementedFlags).
+ * so nothing is ignored silently.
  */
 import { defaultConfig, type Config } from "./config.ts";
+import { PREFER_SAME_TRAFFIC_DISTRIBUTION } from "./feature-gates.ts";
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -18,8 +18,9 @@ export function configNotes(c: Config): string[] {
   if (c.enableProfiling) out.push("profiling (--profiling / enableProfiling) is not available in kube-proxy-bun: no /debug/pprof endpoints are served");
   if (c.kubeApiContentType !== d.kubeApiContentType || c.kubeApiAcceptContentTypes !== d.kubeApiAcceptContentTypes) out.push("kube-proxy-bun always talks JSON to the API server; the configured content types are not used");
   if (c.kubeApiQps !== d.kubeApiQps || c.kubeApiBurst !== d.kubeApiBurst) out.push("client-side API rate limits (qps, burst) are not applied: the proxy sends one list and one watch per resource");
-  const gates = Object.keys(c.featureGates);
-  if (gates.length > 0) out.push(`feature gates are accepted but none changes kube-proxy-bun's behaviour: ${gates.join(", ")}`);
+  // PreferSameTrafficDistribution is honoured (topology node hints); the others change nothing here.
+  const gates = Object.keys(c.featureGates).filter((g) => g !== PREFER_SAME_TRAFFIC_DISTRIBUTION);
+  if (gates.length > 0) out.push(`feature gates accepted but without effect in kube-proxy-bun: ${gates.join(", ")}`);
   if (c.configSyncPeriodMs !== d.configSyncPeriodMs) out.push("configSyncPeriod (--config-sync-period) has no effect: the informers do not replay their cache periodically");
   if (c.logging.vmodule) out.push("per-file verbosity (--vmodule) is not supported; -v applies to every file");
   return out;

@@ -27,6 +27,7 @@ import { backendForMode, cleanupAllModes, cleanupOtherModes, localhostNodePortsF
 import type { Config } from "./config.ts";
 import { configToFile } from "./config-to-file.ts";
 import { connect } from "./connect.ts";
+import { preferSameTrafficDistribution } from "./feature-gates.ts";
 import { startProxyInformers } from "./proxy-informers.ts";
 
 /** Upstream syncs at least hourly even without changes. */
@@ -102,7 +103,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   });
   // Sandbox only (with --sandbox-netns): KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP=1 turns the UDP cleanup off, so a test can show what it prevents.
   const cleanConntrack = config.sandboxNetns && process.env.KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP === "1" ? undefined : (state: Parameters<typeof cleanStaleUdpFlows>[1]) => cleanStaleUdpFlows(runner, state);
-  proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), nodeName: config.hostname, metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack, healthServers, onSync: (r) => board.recordSync(r) });
+  proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), nodeName: config.hostname, preferSameNode: preferSameTrafficDistribution(config.featureGates), metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack, healthServers, onSync: (r) => board.recordSync(r) });
   const theProxier = proxier;
   syncRunner = new BoundedFrequencyRunner(() => theProxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
 

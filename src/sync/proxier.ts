@@ -38,6 +38,8 @@ export interface ProxierDeps {
   requestSync: () => void;
   /** This node's name: endpoints whose EndpointSlice entry names it are local. Default "" (none is). */
   nodeName?: string;
+  /** Feature gate PreferSameTrafficDistribution (topology node hints); default on, as newest upstream. */
+  preferSameNode?: boolean;
   /** Deletes stale UDP flows after a sync that changed something (conntrack/udp-cleanup.ts). */
   cleanConntrack?: (state: ProxyState) => Promise<{ deleted: number; byService?: Record<string, number> }>;
   /** The health-check node-port servers, told after every successful sync which ports to serve. */
@@ -125,7 +127,7 @@ export class Proxier {
 
   /** Where this node is, for endpoint locality and topology hints. */
   private topology(): NodeTopology {
-    return { nodeName: this.deps.nodeName ?? "", zone: this.node?.metadata.labels?.[ZONE_LABEL] ?? "" };
+    return { nodeName: this.deps.nodeName ?? "", zone: this.node?.metadata.labels?.[ZONE_LABEL] ?? "", preferSameNode: this.deps.preferSameNode ?? true };
   }
 
   servicesListed(): void {
