@@ -32,3 +32,33 @@ export function decodeObject<T>(schema: v.GenericSchema<unknown, T>, kind: strin
   if (r.success) return { ok: true, value: r.output };
   return { ok: false, reason: `Skipping invalid ${kind} ${keyOf(raw) ?? "(unnamed)"}: ${describeIssues(r.issues)}` };
 }
+
+/** The only annotation the proxy reads (EndpointSlices' network-programming trigger time). */
+const KEPT_ANNOTATIONS = ["endpoints.kubernetes.io/last-change-trigger-time"];
+
+/**
+ * Drops, from a validated object about to be cached, the fields no part of the proxy reads and
+ * that the schemas pass through: `metadata.managedFields`, every annotation but the trigger
+ * time (kubectl's last-applied-configuration alone can be kilobytes per object), and each
+ * endpoint's `targetRef`. The informer cache holds every Service and EndpointSlice for the
+ * process's life, so these were a large share of its memory (bun run bench B4). Mutates and
+ * returns `obj`, which must be the validator's own output (valibot copies objects), never the
+ * raw API object. Never throws.
+ */
+export function trimForCache<T>(obj: T): T {
+  const o = obj as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> }; endpoints?: unknown };
+  const meta = o?.metadata;
+  if (meta && typeof meta === "object") {
+    delete meta.managedFields;
+    const ann = meta.annotations;
+    if (ann && typeof ann === "object") {
+      const kept: Record<string, string> = {};
+      let any = false;
+      for (const k of KEPT_ANNOTATIONS) if (typeof ann[k] === "string") (kept[k] = ann[k]), (any = true);
+      if (any) meta.annotations = kept;
+      else delete meta.annotations;
+    }
+  }
+  if (Array.isArray(o?.endpoints)) for (const ep of o.endpoints) if (ep && typeof ep === "object") delete (ep as { targetRef?: unknown }).targetRef;
+  return obj;
+}

@@ -5,7 +5,7 @@
  */
 import type * as v from "valibot";
 import type { Logger } from "../lib/log.ts";
-import { decodeObject, keyOf, resourceVersionOf } from "./decode.ts";
+import { decodeObject, keyOf, resourceVersionOf, trimForCache } from "./decode.ts";
 
 /** Where an informer delivers changes. `remove` gets the last good version of the object. */
 export interface InformerHandler<T> {
@@ -50,6 +50,8 @@ export class InformerCache<T> {
     if (cached && rv !== "" && cached.rv === rv) return key;
     const d = decodeObject(this.schema, this.kind, raw);
     if (d.ok) {
+      // Only what the proxy reads is kept for the object's life in the cache.
+      trimForCache(d.value);
       this.logged.delete(key);
       this.entries.set(key, { rv, obj: d.value });
       this.handler.upsert(key, d.value);

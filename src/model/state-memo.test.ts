@@ -3,6 +3,7 @@ import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Service } from "../kube/schemas/service.ts";
 import { buildProxyState, type NodeTopology } from "./build-state.ts";
 import { ClusterCache } from "./cluster-cache.ts";
+import { stateIndexOf } from "./proxy-state.ts";
 import { StateMemo } from "./state-memo.ts";
 
 const svc = (name: string, port: number, ip: string): Service =>
@@ -44,7 +45,15 @@ describe("StateMemo", () => {
           else for (const key of cache.removeSlice("default", `s${i}-${Math.floor(r() * 2)}`)) changed.add(key);
         }
         if (r() < 0.1) topo = { nodeName: r() < 0.5 ? "node-a" : "node-b", zone: "" };
-        expect(memo.state(cache, r() < 0.1 ? null : changed, undefined, topo)).toEqual(buildProxyState(cache, "IPv4", undefined, topo));
+        const st = memo.state(cache, r() < 0.1 ? null : changed, undefined, topo);
+        const want = buildProxyState(cache, "IPv4", undefined, topo);
+        expect(st).toEqual(want);
+        // The kept index equals one computed by walking the ServicePorts.
+        const [got, walked] = [st.index!, stateIndexOf(want)];
+        const { portsOf: _a, ...gotCounts } = got;
+        const { portsOf: _b, ...wantCounts } = walked;
+        expect(gotCounts).toEqual(wantCounts);
+        for (const name of NAMES) expect(got.portsOf(`default/${name}`)).toEqual(walked.portsOf(`default/${name}`));
       }
     }
   });
@@ -57,5 +66,8 @@ describe("StateMemo", () => {
     cache.upsertService(svc("a", 81, "10.96.0.1"));
     expect(memo.state(cache, new Set())).toEqual(first);
     expect(memo.state(cache, new Set(["default/a"])).servicePorts[0]!.port).toBe(81);
+    // An earlier state is a snapshot: later changes do not reach it.
+    expect(first.servicePorts[0]!.port).toBe(80);
+    expect(first.index!.portsOf("default/a")[0]!.port).toBe(80);
   });
 });

@@ -6,7 +6,7 @@
  * size; (c) iptables mode against raw `iptables-restore` of its own text. Also prints where the
  * time goes: list/decode, model, render, nft userspace and kernel (nft's user and system CPU).
  *
- *   bun tests/bench/b1-cold-sync.bench.ts [--quick] [--runs=N] [--sizes=10000x10,...] [--upstream-all] [--iptables-all] [--modes=nftables,iptables]
+ *   bun tests/bench/b1-cold-sync.bench.ts [--quick] [--runs=N] [--sizes=10000x10,...] [--upstream-all] [--no-upstream] [--iptables-all] [--modes=nftables,iptables]
  */
 import { benchArgs, emitNote, emitRow, fmtMB, fmtMs, median, medMax, ratio, sizeLabel } from "./lib/report.ts";
 import { capture, replay } from "./lib/capture.ts";
@@ -19,6 +19,7 @@ import { upstreamShapedNft } from "./lib/upstream-nft.ts";
 const { quick, runs, sizes } = benchArgs();
 const upstreamAll = process.argv.includes("--upstream-all");
 const iptablesAll = process.argv.includes("--iptables-all");
+const noUpstream = process.argv.includes("--no-upstream");
 const modesArg = process.argv.find((a) => a.startsWith("--modes="))?.slice(8).split(",");
 const modes = (modesArg ?? (process.argv.includes("--no-iptables") ? ["nftables"] : ["nftables", "iptables"])) as ("nftables" | "iptables")[];
 const LONG_MS = 60_000;
@@ -87,7 +88,9 @@ for (const size of sizes) {
         `${tool} wall ${fmtMs(rawMed.ms)} = user ${fmtMs(rawMed.userMs)} + sys/kernel ${fmtMs(rawMed.sysMs)}, ${scriptMB.toFixed(1)} MB script in ${cap.full.length} process(es), ${tool} peak RSS ${fmtMB(rawMed.maxRssKB)}; ` +
         `proxy VmHWM ${fmtMB(hwm)}; ours - floor = ${fmtMs(median(ours) - median(floor))}; the binary's first run: ${timeline}`);
 
-      if (mode === "nftables" && (upstreamAll || size.n * size.m <= 100_000)) {
+      if (mode === "nftables" && noUpstream) {
+        emitNote(`B1 upstream shape ${label}: skipped (--no-upstream)`);
+      } else if (mode === "nftables" && (upstreamAll || size.n * size.m <= 100_000)) {
         const text = upstreamShapedNft(size.n, size.m);
         const up = await withNetns("b1up", (ns) => timedRun(["nft", "-f", "-"], { ns, stdin: text }));
         if (up.exitCode !== 0) throw new Error(`upstream-shaped load failed: ${up.stderr.slice(0, 1000)}`);

@@ -16,10 +16,28 @@ export function elementId(e: ElementObject): string {
   return id;
 }
 
+/**
+ * The ServicePorts that claim one element id. Nearly every key has one claimant, so that case
+ * is one small object instead of a Map per element (the Maps were most of the store's memory
+ * and a sixth of a full sync's render at 10k Services, bun run bench B1/B4).
+ */
+interface Claims {
+  owner: string;
+  element: ElementObject;
+  /** Further claimants, owner -> element; absent while there is one. */
+  more?: Map<string, ElementObject>;
+}
+
 /** Everything of an element that, when it changes, needs a delete and an add. */
 function elementText(e: ElementObject): string {
   const v = e.value === undefined ? "" : isVerdict(e.value) ? JSON.stringify(e.value) : `${e.value.addr} ${e.value.port}`;
   return `${elementId(e)} = ${v} # ${e.comment ?? ""}`;
+}
+
+/** One ServicePort's contribution as held, with its element ids (computed once: building them was an eighth of a full render). */
+interface Held {
+  c: ServicePortElements;
+  ids: string[];
 }
 
 /** What changed in the store: element deletes and adds, and groups that came into or out of use. */
@@ -33,19 +51,51 @@ export interface StoreDiff {
 /** The element store; plain data inside, no effects. */
 export class ElementStore {
   /** service key -> the ServicePorts' contributions. */
-  #byService = new Map<string, ServicePortElements[]>();
-  /** element id -> owner (ServicePort id) -> element. */
-  #owners = new Map<string, Map<string, ElementObject>>();
+  #byService = new Map<string, Held[]>();
+  /** element id -> its claimants (owner = ServicePort id). */
+  #owners = new Map<string, Claims>();
   /** group chain name -> group and how many ServicePorts use it. */
   #groups = new Map<string, { group: GroupId; uses: number }>();
+  /** Services that have per-ServicePort chains or sets (only those with session affinity). */
+  #withObjects = new Set<string>();
+  /** counts() kept up to date by #replace: a partial sync must not walk every Service. */
+  #servicePorts = 0;
+  #endpoints = 0;
 
   /** The element a key currently resolves to: the lowest owner's. */
   #effective(id: string): ElementObject | undefined {
-    const owners = this.#owners.get(id);
-    if (!owners || owners.size === 0) return undefined;
-    let best: string | undefined;
-    for (const o of owners.keys()) if (best === undefined || o < best) best = o;
-    return owners.get(best!);
+    const claims = this.#owners.get(id);
+    if (!claims) return undefined;
+    if (!claims.more) return claims.element;
+    let best = claims.owner;
+    let element = claims.element;
+    for (const [o, e] of claims.more) if (o < best) (best = o), (element = e);
+    return element;
+  }
+
+  #claim(id: string, owner: string, e: ElementObject): void {
+    const claims = this.#owners.get(id);
+    if (!claims) this.#owners.set(id, { owner, element: e });
+    else if (claims.owner === owner) claims.element = e;
+    else (claims.more ??= new Map()).set(owner, e);
+  }
+
+  #unclaim(id: string, owner: string): void {
+    const claims = this.#owners.get(id);
+    if (!claims) return;
+    if (claims.owner !== owner) {
+      claims.more?.delete(owner);
+    } else if (!claims.more || claims.more.size === 0) {
+      this.#owners.delete(id);
+      return;
+    } else {
+      // Promote another claimant to the inline slot.
+      const [o, e] = claims.more.entries().next().value!;
+      claims.more.delete(o);
+      claims.owner = o;
+      claims.element = e;
+    }
+    if (claims.more?.size === 0) delete claims.more;
   }
 
   /** Fills an empty store (a full sync): the same result as setServices, without computing a diff. */
@@ -61,7 +111,8 @@ export class ElementStore {
     const list = [...entries];
     const touched = new Set<string>();
     for (const [key, contributions] of list) {
-      for (const c of [...(this.#byService.get(key) ?? []), ...contributions]) for (const e of c.elements) touched.add(elementId(e));
+      for (const h of this.#byService.get(key) ?? []) for (const id of h.ids) touched.add(id);
+      for (const c of contributions) for (const e of c.elements) touched.add(elementId(e));
     }
     const before = new Map([...touched].map((id) => [id, this.#effective(id)]));
     const groupsBefore = new Set(this.#groups.keys());
@@ -81,25 +132,19 @@ export class ElementStore {
 
   #replace(key: string, contributions: readonly ServicePortElements[]): void {
     const old = this.#byService.get(key) ?? [];
-    for (const c of old) {
-      for (const e of c.elements) {
-        const owners = this.#owners.get(elementId(e));
-        owners?.delete(c.owner);
-        if (owners?.size === 0) this.#owners.delete(elementId(e));
-      }
+    for (const { c, ids } of old) {
+      for (const id of ids) this.#unclaim(id, c.owner);
       for (const g of c.groups) {
         const name = groupChainName(g);
         const entry = this.#groups.get(name);
         if (entry && --entry.uses === 0) this.#groups.delete(name);
       }
     }
+    const held: Held[] = [];
     for (const c of contributions) {
-      for (const e of c.elements) {
-        const id = elementId(e);
-        let owners = this.#owners.get(id);
-        if (!owners) this.#owners.set(id, (owners = new Map()));
-        owners.set(c.owner, e);
-      }
+      const ids = c.elements.map(elementId);
+      held.push({ c, ids });
+      for (let i = 0; i < ids.length; i++) this.#claim(ids[i]!, c.owner, c.elements[i]!);
       for (const g of c.groups) {
         const name = groupChainName(g);
         const entry = this.#groups.get(name);
@@ -107,18 +152,36 @@ export class ElementStore {
         else this.#groups.set(name, { group: g, uses: 1 });
       }
     }
-    if (contributions.length > 0) this.#byService.set(key, [...contributions]);
+    for (const { c } of old) if (c.rendered) (this.#servicePorts--, (this.#endpoints -= c.endpoints));
+    for (const c of contributions) if (c.rendered) (this.#servicePorts++, (this.#endpoints += c.endpoints));
+    if (contributions.some((c) => c.chains.length > 0 || c.sets.length > 0)) this.#withObjects.add(key);
+    else this.#withObjects.delete(key);
+    if (contributions.length > 0) this.#byService.set(key, held);
     else this.#byService.delete(key);
   }
 
-  /** Every effective element, in a stable order. */
+  /**
+   * Every effective element, grouped by container (containers in order of first use), each in
+   * the order the Services were filled: the same store contents give the same list. No sort of
+   * every id (a tenth of a full sync's render at 10k Services).
+   */
   elements(): ElementObject[] {
-    const out: ElementObject[] = [];
-    for (const id of [...this.#owners.keys()].sort()) {
-      const e = this.#effective(id);
-      if (e) out.push(e);
+    const byContainer = new Map<string, ElementObject[]>();
+    for (const list of this.#byService.values()) {
+      for (const { c, ids } of list) {
+        for (let i = 0; i < ids.length; i++) {
+          const e = c.elements[i]!;
+          // The element the key resolves to, once: a lower owner's (or a later duplicate) wins.
+          if (this.#effective(ids[i]!) !== e) continue;
+          const out = byContainer.get(e.container);
+          if (out) out.push(e);
+          else byContainer.set(e.container, [e]);
+        }
+      }
     }
-    return out;
+    const all: ElementObject[] = [];
+    for (const list of byContainer.values()) for (const e of list) all.push(e);
+    return all;
   }
 
   /** The groups in use, sorted by chain name. */
@@ -139,16 +202,16 @@ export class ElementStore {
 
   /** The current contributions of the Service `key` (empty when it has none). */
   contributionsOf(key: string): readonly ServicePortElements[] {
-    return this.#byService.get(key) ?? [];
+    return (this.#byService.get(key) ?? []).map((h) => h.c);
   }
 
   /** Every per-ServicePort chain and set name held now (for the transaction's view of the table). */
   serviceObjects(): { chains: string[]; sets: ServicePortElements["sets"] } {
     const chains: string[] = [];
     const sets: ServicePortElements["sets"] = [];
-    // A plain loop: a partial sync calls this over every Service, and most have no chains or sets.
-    for (const list of this.#byService.values()) {
-      for (const c of list) {
+    // Only the Services known to have any: a partial sync calls this, and walking every Service cost milliseconds at 30k.
+    for (const key of this.#withObjects) {
+      for (const { c } of this.#byService.get(key)!) {
         for (const ch of c.chains) chains.push(ch.name);
         for (const set of c.sets) sets.push(set);
       }
@@ -158,16 +221,7 @@ export class ElementStore {
 
   /** The ServicePort and endpoint counts, for stats. */
   counts(): { servicePorts: number; endpoints: number } {
-    let servicePorts = 0;
-    let endpoints = 0;
-    for (const list of this.#byService.values()) {
-      for (const c of list) {
-        if (!c.rendered) continue;
-        servicePorts++;
-        endpoints += c.endpoints;
-      }
-    }
-    return { servicePorts, endpoints };
+    return { servicePorts: this.#servicePorts, endpoints: this.#endpoints };
   }
 }
 

@@ -7,7 +7,7 @@
 import { parseCIDR } from "../../lib/cidr.ts";
 import { parseIPv4, parseIPv6, parsePort, type IP } from "../../lib/ip.ts";
 import type { EndpointTarget, ServicePortState } from "../../model/proxy-state.ts";
-import type { ElementObject, KeyPart, L4Proto, NftFamily, SetObject } from "./objects.ts";
+import type { ElementObject, EndpointValue, KeyPart, L4Proto, NftFamily, SetObject } from "./objects.ts";
 import { affinityObjects, type ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
 import {
@@ -53,6 +53,20 @@ export interface ServicePortElements {
   /** False when the ServicePort itself could not be rendered (it contributes nothing). */
   rendered: boolean;
 }
+
+/**
+ * Key parts that many elements share, made once: a full sync builds over 100k elements, and
+ * their small objects (and the collector's work on them) were much of its render time (bun run
+ * bench B1). Elements are plain data that nothing mutates, so sharing parts is safe (the
+ * module-wide ones are frozen; freezing the per-ServicePort ones cost more than it was worth).
+ */
+const PROTO_PARTS: Readonly<Record<L4Proto, KeyPart>> = {
+  tcp: Object.freeze({ type: "inet_proto", proto: "tcp" }),
+  udp: Object.freeze({ type: "inet_proto", proto: "udp" }),
+  sctp: Object.freeze({ type: "inet_proto", proto: "sctp" }),
+};
+const INDEX_PARTS: KeyPart[] = [];
+const indexPart = (i: number): KeyPart => (INDEX_PARTS[i] ??= Object.freeze({ type: "index", index: i }));
 
 function parseFor(family: NftFamily, s: string): IP | null {
   return family === "ip" ? parseIPv4(s) : parseIPv6(s);
@@ -105,7 +119,7 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
 
   // Parsed, deduplicated endpoints, in the model's order (upstream sorts by "ip:port").
   const parseEps = (list: readonly EndpointTarget[]) => {
-    const endpoints = new Map<string, { ip: string; port: number; local: boolean }>();
+    const endpoints = new Map<string, { ip: string; port: number; local: boolean; value: EndpointValue }>();
     for (const ep of list) {
       const ip = parseFor(ctx.family, ep.ip);
       const epPort = parsePort(ep.port);
@@ -113,7 +127,8 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
         skipped.push({ servicePort: sp.id, reason: `endpoint ${JSON.stringify(`${ep.ip}:${ep.port}`)} is not valid for family ${ctx.family}` });
         continue;
       }
-      endpoints.set(`${ip.text} ${epPort}`, { ip: ip.text, port: epPort, local: ep.local !== false });
+      // `value` is shared by every element that DNATs to this endpoint.
+      endpoints.set(`${ip.text} ${epPort}`, { ip: ip.text, port: epPort, local: ep.local !== false, value: { addr: ip.text, port: epPort } });
     }
     return [...endpoints.values()];
   };
@@ -122,12 +137,25 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   const union = new Map([...clusterEps, ...localEps].map((e) => [`${e.ip} ${e.port}`, e]));
   out.endpoints = union.size;
 
-  const el = (container: string, key: KeyPart[], value?: ElementObject["value"], comment?: string) =>
-    out.elements.push({ kind: "element", container, key, ...(value ? { value } : {}), ...(comment ? { comment } : {}) });
-  const addrKey = (addr: string): KeyPart[] => [{ type: "addr", addr }, { type: "inet_proto", proto }, { type: "inet_service", port }];
+  const el = (container: string, key: KeyPart[], value?: ElementObject["value"], comment?: string) => {
+    const e: ElementObject = { kind: "element", container, key };
+    if (value) e.value = value;
+    if (comment) e.comment = comment;
+    out.elements.push(e);
+  };
+  // Every address and port part is made once per ServicePort and shared by its elements.
+  const addrParts = new Map<string, KeyPart>();
+  const addrPart = (addr: string): KeyPart => {
+    let part = addrParts.get(addr);
+    if (!part) addrParts.set(addr, (part = { type: "addr", addr }));
+    return part;
+  };
+  const protoPart = PROTO_PARTS[proto];
+  const portPart: KeyPart = { type: "inet_service", port };
+  const addrKey = (addr: string): KeyPart[] => [addrPart(addr), protoPart, portPart];
   const comment = servicePortComment(sp);
 
-  el(CLUSTER_IPS_SET, [{ type: "addr", addr: clusterIP.text }]);
+  el(CLUSTER_IPS_SET, [addrPart(clusterIP.text)]);
   const external = [...new Set([...externalIPs, ...lbIPs])].sort();
 
   // LoadBalancerSourceRanges: filtered before DNAT, whether or not there are endpoints.
@@ -143,7 +171,7 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   }
 
   const hasEndpoints = sp.hasEndpoints ?? clusterEps.length > 0;
-  const nodePortKey = (p: number): KeyPart[] => [{ type: "inet_proto", proto }, { type: "inet_service", port: p }];
+  const nodePortKey = (p: number): KeyPart[] => [protoPart, { type: "inet_service", port: p }];
   if (!hasEndpoints) {
     // Upstream: no usable endpoints anywhere means reject (ICMP port unreachable) on every address.
     for (const a of [clusterIP.text, ...external]) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), { verdict: "goto", chain: REJECT_CHAIN }, comment);
@@ -156,9 +184,10 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   const externallyReachable = external.length > 0 || nodePort !== null;
   const externalLocal = sp.externalTrafficPolicy === "Local" && externallyReachable;
   const internal = internalLocal ? localEps : clusterEps;
-  const fill = (map: string, key: KeyPart[], eps: readonly { ip: string; port: number }[]) =>
-    eps.forEach((ep, i) => el(map, [...key, { type: "index", index: i }], { addr: ep.ip, port: ep.port }));
-  const svcKey = (a: string): KeyPart[] => [{ type: "addr", addr: a }, { type: "inet_service", port }];
+  const fill = (map: string, key: KeyPart[], eps: readonly { value: EndpointValue }[]) => {
+    for (let i = 0; i < eps.length; i++) el(map, [...key, indexPart(i)], eps[i]!.value);
+  };
+  const svcKey = (a: string): KeyPart[] => [addrPart(a), portPart];
 
   if (internal.length === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(clusterIP.text), DROP, comment);
   else {
@@ -202,6 +231,6 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
     }
   }
   // Hairpin: only this node's endpoints can reach themselves through this node.
-  for (const ep of union.values()) if (ep.local) el(HAIRPIN_SET, [{ type: "addr", addr: ep.ip }, { type: "addr", addr: ep.ip }]);
+  for (const ep of union.values()) if (ep.local) el(HAIRPIN_SET, [addrPart(ep.ip), addrPart(ep.ip)]);
   return out;
 }

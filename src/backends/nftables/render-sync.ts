@@ -4,7 +4,7 @@
  * same per-ServicePort renderer and the same element store, so partial == full by construction
  * and by test. Pure: the backend applies what this returns and then commits it.
  */
-import { serviceKeyOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
+import { serviceKeyOf, stateIndexOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
 import { ElementStore, type StoreDiff } from "./element-store.ts";
 import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
 import type { MapObject, SetObject } from "./objects.ts";
@@ -31,11 +31,10 @@ export interface SyncRender {
   skipped: SkippedItem[];
 }
 
-function byService(ports: readonly ServicePortState[], only?: ReadonlySet<string>): Map<string, ServicePortState[]> {
+function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
   const out = new Map<string, ServicePortState[]>();
   for (const sp of ports) {
     const key = serviceKeyOf(sp);
-    if (only && !only.has(key)) continue;
     const list = out.get(key);
     if (list) list.push(sp);
     else out.set(key, [sp]);
@@ -128,13 +127,14 @@ export function renderPartial(state: ProxyState, ctx: RenderContext, changed: Re
     table: KUBE_PROXY_TABLE,
     existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
   });
-  // Only the changed Services' ports are needed: grouping all of them cost O(cluster) per sync.
-  const ports = byService(state.servicePorts, changed);
+  // Only the changed Services' ports are needed, looked up in the state's index (grouping or
+  // walking all of them cost O(cluster) per sync: 10 ms at 30k Services).
+  const index = stateIndexOf(state);
   const skipped: SkippedItem[] = [];
   const keys = [...changed].sort();
   const before = keys.flatMap((key) => store.contributionsOf(key));
   const entries = keys.map((key) => {
-    const contributions = (ports.get(key) ?? []).map((sp) => servicePortElements(sp, ctx));
+    const contributions = index.portsOf(key).map((sp) => servicePortElements(sp, ctx));
     for (const c of contributions) skipped.push(...c.skipped);
     return [key, contributions] as [string, typeof contributions];
   });

@@ -60,6 +60,8 @@ function containerOf(o: SetObject | MapObject): Container {
     : { kind: "map", keyType: o.keyType, interval: false, dynamicTimeout: false, valueType: o.valueType, modulus: o.modulus };
 }
 
+const VERDICTS: ReadonlySet<string> = new Set(["accept", "drop", "return", "jump", "goto"]);
+
 const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
 
 /** The ordered, validated operations of one atomic nft transaction on one table. */
@@ -73,6 +75,14 @@ export class Transaction {
   #containers = new Map<string, Container>();
   /** Addresses already checked in this transaction (a big sync repeats each many times). */
   #goodAddrs = new Set<string>();
+  /**
+   * Comments and verdict chains already checked: a full sync repeats each thousands of times
+   * (about a fifth of its render was these re-checks, bun run bench B1). A comment's check
+   * depends on its text alone; a chain reference also on the chains defined, so that cache is
+   * emptied whenever a chain goes away.
+   */
+  #goodComments = new Set<string>();
+  #goodVerdictChains = new Set<string>();
 
   /** Fails (throws NftError) only when the table name itself is invalid. */
   constructor(target: TransactionTarget) {
@@ -171,6 +181,7 @@ export class Transaction {
       this.#tableKnown = false;
       this.#chains.clear();
       this.#containers.clear();
+      this.#goodVerdictChains.clear();
       return;
     }
     this.#requireTable(o.kind);
@@ -180,8 +191,10 @@ export class Transaction {
       return;
     }
     this.#requireDefined(o);
-    if (o.kind === "chain") this.#chains.delete(o.name);
-    else this.#containers.delete(o.name);
+    if (o.kind === "chain") {
+      this.#chains.delete(o.name);
+      this.#goodVerdictChains.clear();
+    } else this.#containers.delete(o.name);
   }
 
   #requireTable(what: string): void {
@@ -200,8 +213,10 @@ export class Transaction {
   }
 
   #comment(comment: string | undefined): void {
+    if (comment === undefined || this.#goodComments.has(comment)) return;
     const bad = checkComment(comment);
     if (bad) fail("invalid-value", bad);
+    this.#goodComments.add(comment);
   }
 
   #value(bad: string | null, where: string): void {
@@ -225,9 +240,14 @@ export class Transaction {
   }
 
   #verdict(v: Verdict, where: string): void {
-    if (v.verdict === "jump" || v.verdict === "goto") this.#name(v.chain);
-    for (const c of verdictChains(v)) this.#chainRef(c);
-    if (!["accept", "drop", "return", "jump", "goto"].includes(v.verdict)) fail("invalid-value", `${where}: invalid verdict`);
+    if (v.verdict === "jump" || v.verdict === "goto") {
+      if (this.#goodVerdictChains.has(v.chain)) return;
+      this.#name(v.chain);
+      for (const c of verdictChains(v)) this.#chainRef(c);
+      this.#goodVerdictChains.add(v.chain);
+      return;
+    }
+    if (!VERDICTS.has(v.verdict)) fail("invalid-value", `${where}: invalid verdict`);
   }
 
   #elementKey(e: ElementObject): Container {
@@ -235,7 +255,8 @@ export class Transaction {
     if (!c) fail("undefined-reference", `set or map ${JSON.stringify(e.container)} is not defined`);
     const where = `element of ${e.container}`;
     if (e.key.length !== c.keyType.length) fail("invalid-value", `${where}: key has ${e.key.length} parts, type has ${c.keyType.length}`);
-    e.key.forEach((part, i) => {
+    for (let i = 0; i < e.key.length; i++) {
+      const part = e.key[i]!;
       const asType = part.type === "prefix" && c.interval ? "addr" : part.type;
       if (asType !== c.keyType[i]) fail("invalid-value", `${where}: key part ${i} is ${part.type}, expected ${c.keyType[i]}`);
       if (part.type === "addr") this.#addr(part.addr, where);
@@ -245,7 +266,7 @@ export class Transaction {
       }
       if (part.type === "inet_proto") this.#value(checkProto(part.proto), where);
       if (part.type === "inet_service") this.#value(checkPort(part.port), where);
-    });
+    }
     return c;
   }
 
