@@ -15,12 +15,11 @@ import {
   type MapObject,
   type NftFamily,
   type NftObject,
-  type PacketField,
-  type RuleFragment,
   type RuleObject,
   type SetObject,
   type Verdict,
 } from "./objects.ts";
+import { checkFragment, type Container, type FragmentContext } from "./check-fragment.ts";
 import { renderScript } from "./script.ts";
 import { checkAddr, checkComment, checkIfname, checkMark, checkModulus, checkName, checkPort, checkPrefix, checkProto } from "./validate.ts";
 
@@ -45,15 +44,6 @@ export interface TransactionTarget {
   existing?: ExistingTable;
 }
 
-interface Container {
-  kind: "set" | "map";
-  keyType: readonly KeyType[];
-  interval: boolean;
-  dynamicTimeout: boolean;
-  valueType: "verdict" | "endpoint" | null;
-  modulus: number | undefined;
-}
-
 function containerOf(o: SetObject | MapObject): Container {
   return o.kind === "set"
     ? { kind: "set", keyType: o.keyType, interval: o.interval === true, dynamicTimeout: o.dynamicTimeout === true, valueType: null, modulus: undefined }
@@ -61,8 +51,6 @@ function containerOf(o: SetObject | MapObject): Container {
 }
 
 const VERDICTS: ReadonlySet<string> = new Set(["accept", "drop", "return", "jump", "goto"]);
-
-const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
 
 /** The ordered, validated operations of one atomic nft transaction on one table. */
 export class Transaction {
@@ -291,82 +279,14 @@ export class Transaction {
     this.#chainRef(r.chain);
     this.#comment(r.comment);
     if (r.fragments.length === 0) fail("invalid-value", `rule in ${r.chain}: no fragments`);
-    for (const f of r.fragments) this.#checkFragment(f, `rule in ${r.chain}`);
+    const ctx: FragmentContext = {
+      family: this.family,
+      container: (name, kind) => this.#containerRef(name, kind),
+      verdict: (v, where) => this.#verdict(v, where),
+    };
+    for (const f of r.fragments) checkFragment(f, `rule in ${r.chain}`, ctx);
   }
 
-  #checkFragment(f: RuleFragment, where: string): void {
-    if ("match" in f) {
-      switch (f.match) {
-        case "ct-state":
-          if (f.states.length === 0) fail("invalid-value", `${where}: empty ct state`);
-          return;
-        case "addr":
-          return this.#value(checkAddr(this.family, f.addr), where);
-        case "addr-in-set": {
-          const c = this.#containerRef(f.set, "set");
-          if (c.keyType.length !== 1 || c.keyType[0] !== "addr") fail("invalid-value", `${where}: set ${f.set} is not a set of addresses`);
-          return;
-        }
-        case "l4proto":
-          return this.#value(checkProto(f.proto), where);
-        case "mark-clear":
-          return this.#value(checkMark(f.mask), where);
-        case "addr-not-in-prefix":
-          return this.#value(checkPrefix(this.family, f.cidr), where);
-        case "iifname-not":
-        case "iifname":
-          return this.#value(checkIfname(f.name), where);
-        case "addr-in-prefix":
-          return this.#value(checkPrefix(this.family, f.cidr), where);
-        case "fib-saddr-local":
-        case "fib-daddr-local":
-        case "ct-status-dnat":
-          return;
-        case "key-in-set": {
-          const c = this.#containerRef(f.set, "set");
-          if (f.key.map((k) => FIELD_TYPE[k]).join(" . ") !== c.keyType.join(" . ")) fail("invalid-value", `${where}: key ${f.key.join(" . ")} does not match set ${f.set}`);
-          return;
-        }
-      }
-    }
-    switch (f.stmt) {
-      case "vmap": {
-        const c = this.#containerRef(f.map, "map");
-        const types = f.key.map((k) => FIELD_TYPE[k]);
-        if (types.join(" . ") !== c.keyType.join(" . ")) fail("invalid-value", `${where}: key ${f.key.join(" . ")} does not match map ${f.map}`);
-        return;
-      }
-      case "numgen-vmap":
-        if (f.targets.length === 0) fail("invalid-value", `${where}: numgen without targets`);
-        for (const t of f.targets) this.#verdict(t, where);
-        return;
-      case "mark-or":
-      case "mark-xor":
-        return this.#value(checkMark(f.value), where);
-      case "dnat":
-        this.#value(checkAddr(this.family, f.addr), where);
-        return this.#value(checkPort(f.port), where);
-      case "dnat-map": {
-        const c = this.#containerRef(f.map, "map");
-        this.#value(checkProto(f.proto), where);
-        const want = [...f.key.map((k) => FIELD_TYPE[k]), "index"].join(" . ");
-        if (c.valueType !== "endpoint" || c.keyType.join(" . ") !== want) fail("invalid-value", `${where}: map ${f.map} is not an endpoint map keyed ${want}`);
-        if (f.modulus !== c.modulus) fail("invalid-value", `${where}: modulus ${f.modulus} differs from map ${f.map}'s ${c.modulus}`);
-        return;
-      }
-      case "masquerade":
-      case "reject":
-        return;
-      case "set-update-saddr": {
-        const c = this.#containerRef(f.set, "set");
-        if (!c.dynamicTimeout || c.keyType.join(" . ") !== "addr") fail("invalid-value", `${where}: set ${f.set} is not a dynamic set of addresses`);
-        if (!Number.isInteger(f.timeoutSeconds) || f.timeoutSeconds < 1 || f.timeoutSeconds > 86400) fail("invalid-value", `${where}: timeout ${f.timeoutSeconds} not in 1..86400`);
-        return;
-      }
-      case "verdict":
-        return this.#verdict(f.verdict, where);
-    }
-  }
 }
 
 function fail(kind: NftErrorKind, message: string): never {
