@@ -5,7 +5,7 @@
  */
 import { PRIORITY_VALUES, isVerdict, type ElementObject, type KeyPart, type MapObject, type NftFamily, type PacketField, type RuleFragment, type RuleObject, type SetObject } from "./objects.ts";
 import type { FakeTable } from "./fake.ts";
-import { verdict } from "./script.ts";
+import { fragmentText, verdict } from "./script.ts";
 
 const HOOK_PRIORITY_NAMES: Record<string, Record<number, string>> = {
   prerouting: { [-100]: "dstnat", [-110]: "dstnat - 10", 0: "filter", 100: "srcnat" },
@@ -31,62 +31,41 @@ function prefixText(cidr: string): string {
   return (addr?.includes(":") ? len === "128" : len === "32") ? addr! : cidr;
 }
 
+/**
+ * One fragment as `nft list` prints it: where nft lists a fragment differently from how we write
+ * it (marks in hex with `&`/`|`/`^`, full-length prefixes as plain addresses, the protocol named
+ * in a DNAT map key, timeouts as durations), here; everything else lists as written.
+ */
+function listedFragment(family: NftFamily, f: RuleFragment): string {
+  if ("match" in f) {
+    switch (f.match) {
+      case "mark-clear":
+        return `meta mark & ${hex8(f.mask)} == 0x00000000`;
+      case "addr-not-in-prefix":
+        return `${family} ${f.field} != ${prefixText(f.cidr)}`;
+      case "addr-in-prefix":
+        return `${family} ${f.field} ${prefixText(f.cidr)}`;
+      default:
+        return fragmentText(family, f);
+    }
+  }
+  switch (f.stmt) {
+    case "mark-or":
+      return `meta mark set meta mark | ${hex8(f.value)}`;
+    case "mark-xor":
+      return `meta mark set meta mark ^ ${hex8(f.value)}`;
+    case "dnat-map":
+      return `dnat ${family} to ${f.key.map((k) => field(family, k, f.proto)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
+    case "set-update-saddr":
+      return `update @${f.set} { ${family} saddr timeout ${nftDuration(f.timeoutSeconds)} }`;
+    default:
+      return fragmentText(family, f);
+  }
+}
+
 /** A rule as `nft list` prints it (only the fragments our renderers use). */
 export function listedRule(family: NftFamily, r: RuleObject): string {
-  const parts = r.fragments.map((f: RuleFragment): string => {
-    if ("match" in f) {
-      switch (f.match) {
-        case "ct-state":
-          return `ct state ${f.states.join(",")}`;
-        case "addr":
-          return `${family} ${f.field} ${f.addr}`;
-        case "addr-in-set":
-          return `${family} ${f.field} @${f.set}`;
-        case "l4proto":
-          return `meta l4proto ${f.proto}`;
-        case "mark-clear":
-          return `meta mark & ${hex8(f.mask)} == 0x00000000`;
-        case "addr-not-in-prefix":
-          return `${family} ${f.field} != ${prefixText(f.cidr)}`;
-        case "iifname-not":
-          return `iifname != "${f.name}${f.prefix ? "*" : ""}"`;
-        case "addr-in-prefix":
-          return `${family} ${f.field} ${prefixText(f.cidr)}`;
-        case "iifname":
-          return `iifname "${f.name}${f.prefix ? "*" : ""}"`;
-        case "fib-saddr-local":
-          return "fib saddr type local";
-        case "fib-daddr-local":
-          return "fib daddr type local";
-        case "ct-status-dnat":
-          return "ct status dnat";
-        case "key-in-set":
-          return `${f.key.map((k) => field(family, k)).join(" . ")} ${f.negate ? "!= " : ""}@${f.set}`;
-      }
-    }
-    switch (f.stmt) {
-      case "vmap":
-        return `${f.key.map((k) => field(family, k)).join(" . ")} vmap @${f.map}`;
-      case "numgen-vmap":
-        return `numgen random mod ${f.targets.length} vmap { ${f.targets.map((t, i) => `${i} : ${verdict(t)}`).join(", ")} }`;
-      case "mark-or":
-        return `meta mark set meta mark | ${hex8(f.value)}`;
-      case "mark-xor":
-        return `meta mark set meta mark ^ ${hex8(f.value)}`;
-      case "masquerade":
-        return f.fullyRandom ? "masquerade fully-random" : "masquerade";
-      case "dnat":
-        return `${family === "ip" ? "" : ""}dnat to ${family === "ip6" ? `[${f.addr}]` : f.addr}:${f.port}`;
-      case "dnat-map":
-        return `dnat ${family} to ${f.key.map((k) => field(family, k, f.proto)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
-      case "reject":
-        return "reject";
-      case "set-update-saddr":
-        return `update @${f.set} { ${family} saddr timeout ${nftDuration(f.timeoutSeconds)} }`;
-      case "verdict":
-        return verdict(f.verdict);
-    }
-  });
+  const parts = r.fragments.map((f) => listedFragment(family, f));
   return `${parts.join(" ")}${r.comment ? ` comment "${r.comment}"` : ""}`;
 }
 

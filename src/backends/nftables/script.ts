@@ -64,7 +64,7 @@ function printObject(op: NftOperation["op"], family: NftFamily, where: string, o
     case "element":
       return `element ${where} ${o.container} { ${element(o, full)} }`;
     case "rule":
-      return `rule ${where} ${o.chain} ${o.fragments.map((f) => fragment(family, f)).join(" ")}${o.comment ? ` comment "${o.comment}"` : ""}`;
+      return `rule ${where} ${o.chain} ${o.fragments.map((f) => fragmentText(family, f)).join(" ")}${o.comment ? ` comment "${o.comment}"` : ""}`;
   }
 }
 
@@ -144,7 +144,8 @@ function hex(n: number): string {
   return `0x${n.toString(16)}`;
 }
 
-function fragment(family: NftFamily, f: RuleFragment): string {
+/** One rule fragment as we write it in a script. */
+export function fragmentText(family: NftFamily, f: RuleFragment): string {
   if ("match" in f) {
     switch (f.match) {
       case "ct-state":
