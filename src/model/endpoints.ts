@@ -13,6 +13,9 @@ import type { EndpointTarget } from "./proxy-state.ts";
 /** Key of a port inside a Service: `portName/protocol`. */
 export const portKey = (portName: string, protocol: string) => `${portName}/${protocol}`;
 
+/** The hints of an endpoint that has none (nearly all): one shared, frozen empty list instead of two new arrays per endpoint. */
+const NO_HINTS: readonly string[] = Object.freeze([]);
+
 const byId = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
 
 /**
@@ -39,8 +42,8 @@ export function endpointInfosByPort(slices: Iterable<EndpointSlice>, family: IPF
           serving: c.serving ?? true,
           terminating: c.terminating ?? false,
           local: nodeName !== "" && ep.nodeName === nodeName,
-          zoneHints: (ep.hints?.forZones ?? []).map((z) => z.name),
-          nodeHints: (ep.hints?.forNodes ?? []).map((n) => n.name),
+          zoneHints: ep.hints?.forZones?.length ? ep.hints.forZones.map((z) => z.name) : NO_HINTS,
+          nodeHints: ep.hints?.forNodes?.length ? ep.hints.forNodes.map((n) => n.name) : NO_HINTS,
         };
         const id = `${info.ip}:${info.port}`;
         const seen = targets.get(id);
