@@ -6,7 +6,7 @@
  *
  *   bun tests/bench/b4-memory.bench.ts [--quick] [--settle=15] [--sizes=...]
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { capture } from "./lib/capture.ts";
@@ -20,6 +20,8 @@ const settleS = Number(process.argv.find((a) => a.startsWith("--settle="))?.slic
 const GOAL_KB = 200 * 1024;
 
 const dir = mkdtempSync(join(tmpdir(), "kpb-bench-b4-"));
+// The nft shim and its log live here only for this run.
+process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 const realNft = Bun.which("nft", { PATH: `${process.env.PATH}:/usr/sbin:/sbin` });
 const gnuTime = existsSync("/usr/bin/time") ? "/usr/bin/time" : null;
 if (realNft && gnuTime) {
