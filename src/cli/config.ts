@@ -4,18 +4,11 @@
  * Durations are milliseconds; addresses and CIDRs are canonical text.
  */
 import type { ProxyMode } from "../backends/backend.ts";
+import type { ConntrackSettings } from "../conntrack/sysctls.ts";
 import type { BindAddress } from "./bind-address.ts";
 
-export interface ConntrackConfig {
-  /** conntrack-max-per-core; 0 leaves nf_conntrack_max alone. */
-  maxPerCore: number;
-  min: number;
-  tcpEstablishedTimeoutMs: number;
-  tcpCloseWaitTimeoutMs: number;
-  tcpBeLiberal: boolean;
-  udpTimeoutMs: number;
-  udpStreamTimeoutMs: number;
-}
+/** The conntrack.* settings (upstream's --conntrack-* flags), as conntrack/sysctls.ts applies them. */
+export type ConntrackConfig = ConntrackSettings;
 
 /** IPVS settings: validated and echoed in /configz, used by no mode this proxy runs. */
 export interface IpvsConfig {

@@ -8,7 +8,9 @@
 import type { Runner } from "../lib/exec.ts";
 import type { Logger } from "../lib/log.ts";
 
+/** upstream's conntrack settings; zero leaves a value as the kernel has it. */
 export interface ConntrackSettings {
+  /** conntrack-max-per-core; 0 leaves nf_conntrack_max alone. */
   maxPerCore: number;
   min: number;
   tcpEstablishedTimeoutMs: number;

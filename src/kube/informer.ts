@@ -17,6 +17,7 @@ import type { ApiClient } from "./client.ts";
 import { resourceVersionOf } from "./decode.ts";
 import { InformerCache, type InformerHandler } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
+import { informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES, type ResourceName } from "./schemas/index.ts";
 
 export type { InformerHandler } from "./informer-cache.ts";
@@ -66,7 +67,6 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
   const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
   let synced = false;
   let rv = "";
-  let running: Promise<void> | undefined;
   const abort = new AbortController();
   let stopped = false;
   let goneInARow = 0;
@@ -135,31 +135,22 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
           if (delay) await pause(delay);
           continue;
         }
-        const retryAfterMs = isApiError(e) && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : 0;
-        const delay = Math.max(backoff.next(), retryAfterMs);
+        const delay = retryDelayMs(backoff, e);
         log.warn(`${kind} ${needList ? "list" : "watch"} failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
         await pause(delay);
       }
     }
   }
 
-  return {
-    start() {
-      if (running || stopped) return;
-      running = loop();
-    },
-    async stop() {
+  return informerHandle({
+    run: loop,
+    halt: () => {
       stopped = true;
       abort.abort();
-      await running;
     },
-    get hasSynced() {
-      return synced;
-    },
-    get resourceVersion() {
-      return rv;
-    },
-    cacheKeys: () => cache.keys(),
-    get: (key) => cache.get(key),
-  };
+    halted: () => stopped,
+    synced: () => synced,
+    resourceVersion: () => rv,
+    cache,
+  });
 }

@@ -5,12 +5,12 @@
  * objects gone from the list. Failed lists back off with jitter (at least a 429's Retry-After)
  * and the regular interval resumes after the next success.
  */
-import { isApiError } from "./api-error.ts";
 import { createBackoff } from "./backoff.ts";
 import { describeApiFailure } from "./describe-failure.ts";
 import type { Informer, InformerOptions } from "./informer.ts";
 import { InformerCache } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
+import { informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES } from "./schemas/index.ts";
 
 /** Creates a polling informer with the same contract as createInformer. Starts nothing: call start(). */
@@ -24,7 +24,6 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
   let synced = false;
   let rv = "";
   let stopped = false;
-  let running: Promise<void> | undefined;
 
   async function pause(ms: number): Promise<void> {
     await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
@@ -48,31 +47,22 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
         }
       } catch (e) {
         if (stopped) return;
-        const retryAfterMs = isApiError(e) && e.retryAfterSeconds !== undefined ? e.retryAfterSeconds * 1000 : 0;
-        delay = Math.max(backoff.next(), retryAfterMs);
+        delay = retryDelayMs(backoff, e);
         log.warn(`${kind} poll failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
       }
       await pause(delay);
     }
   }
 
-  return {
-    start() {
-      if (running || stopped) return;
-      running = loop();
-    },
-    async stop() {
+  return informerHandle({
+    run: loop,
+    halt: () => {
       stopped = true;
       abort.abort();
-      await running;
     },
-    get hasSynced() {
-      return synced;
-    },
-    get resourceVersion() {
-      return rv;
-    },
-    cacheKeys: () => cache.keys(),
-    get: (key) => cache.get(key),
-  };
+    halted: () => stopped,
+    synced: () => synced,
+    resourceVersion: () => rv,
+    cache,
+  });
 }

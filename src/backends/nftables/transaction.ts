@@ -11,7 +11,6 @@ import {
   verdictChains,
   type ElementObject,
   type FlushableObject,
-  type KeyType,
   type MapObject,
   type NftFamily,
   type NftObject,
