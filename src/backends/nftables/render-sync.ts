@@ -115,18 +115,23 @@ function addGroup(tx: Transaction, g: GroupId, ctx: RenderContext, present: Pres
   }
 }
 
+/** A transaction on the table as the last syncs left it: skeleton, present groups, per-Service objects. */
+function transactionOnLoadedTable(ctx: RenderContext, store: ElementStore, present: PresentGroups): Transaction {
+  const { sets, maps } = skeletonContainers();
+  const own = store.serviceObjects();
+  return new Transaction({
+    family: ctx.family,
+    table: KUBE_PROXY_TABLE,
+    existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
+  });
+}
+
 /**
  * Renders only the Services in `changed` against `store` (which is updated in place: on a
  * failed apply the caller must throw it away and do a full sync). Pure apart from that.
  */
 export function renderPartial(state: ProxyState, ctx: RenderContext, changed: ReadonlySet<string>, store: ElementStore, present: PresentGroups): SyncRender {
-  const { sets, maps } = skeletonContainers();
-  const own = store.serviceObjects();
-  const tx = new Transaction({
-    family: ctx.family,
-    table: KUBE_PROXY_TABLE,
-    existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
-  });
+  const tx = transactionOnLoadedTable(ctx, store, present);
   // Only the changed Services' ports are needed, looked up in the state's index (grouping or
   // walking all of them cost O(cluster) per sync: 10 ms at 30k Services).
   const index = stateIndexOf(state);
@@ -162,13 +167,7 @@ export function renderStaleCleanup(ctx: RenderContext, candidates: readonly Grou
   const candidateMaps = candidates.flatMap((g) => groupMaps(g).map(endpointMapName));
   const mapNames = [...new Set(candidateMaps.filter((m) => !store.usesMap(m) && present.maps.has(m)))];
   if (chains.length === 0 && mapNames.length === 0) return null;
-  const { sets, maps } = skeletonContainers();
-  const own = store.serviceObjects();
-  const tx = new Transaction({
-    family: ctx.family,
-    table: KUBE_PROXY_TABLE,
-    existing: { chains: [...skeletonChains(), ...present.chains, ...own.chains], sets: [...sets, ...own.sets], maps: [...maps, ...present.maps.values()] },
-  });
+  const tx = transactionOnLoadedTable(ctx, store, present);
   const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
   // A chain first: its DNAT rule is what refers to the map.
   for (const c of chains) {
