@@ -13,13 +13,32 @@ export function retryDelayMs(backoff: Backoff, e: unknown): number {
   return Math.max(backoff.next(), retryAfterMs);
 }
 
+/** An informer loop's stop switch: a flag, the signal that aborts the request in flight, and a pause that a stop cuts short. */
+export interface Lifecycle {
+  readonly signal: AbortSignal;
+  stopped(): boolean;
+  stop(): void;
+  /** Waits `ms`, or less when stopped. */
+  pause(ms: number): Promise<void>;
+}
+
+export function createLifecycle(sleep: (ms: number) => Promise<void>): Lifecycle {
+  const abort = new AbortController();
+  return {
+    signal: abort.signal,
+    stopped: () => abort.signal.aborted,
+    stop: () => abort.abort(),
+    pause: async (ms) => {
+      await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
+    },
+  };
+}
+
 /** What a handle needs from its informer's closure. */
 export interface HandleParts<T> {
-  /** The informer's loop; runs until halted. */
+  /** The informer's loop; runs until the lifecycle is stopped. */
   run(): Promise<void>;
-  /** Makes the loop end (sets its stop flag, aborts the request in flight). */
-  halt(): void;
-  halted(): boolean;
+  lifecycle: Lifecycle;
   synced(): boolean;
   resourceVersion(): string;
   cache: { keys(): string[]; get(key: string): T | undefined };
@@ -30,11 +49,11 @@ export function informerHandle<T>(p: HandleParts<T>): Informer<T> {
   let running: Promise<void> | undefined;
   return {
     start() {
-      if (running || p.halted()) return;
+      if (running || p.lifecycle.stopped()) return;
       running = p.run();
     },
     async stop() {
-      p.halt();
+      p.lifecycle.stop();
       await running;
     },
     get hasSynced() {

@@ -17,7 +17,7 @@ import type { ApiClient } from "./client.ts";
 import { resourceVersionOf } from "./decode.ts";
 import { InformerCache, type InformerHandler } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
-import { informerHandle, retryDelayMs } from "./informer-handle.ts";
+import { createLifecycle, informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES, type ResourceName } from "./schemas/index.ts";
 
 export type { InformerHandler } from "./informer-cache.ts";
@@ -67,13 +67,12 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
   const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
   let synced = false;
   let rv = "";
-  const abort = new AbortController();
-  let stopped = false;
+  const life = createLifecycle(sleep);
   let goneInARow = 0;
 
   async function relist(): Promise<void> {
     const replace = cache.beginReplace();
-    rv = await listAll(client, resource, { ...selectors, pageSize: opts.pageSize ?? 500, signal: abort.signal, log }, replace);
+    rv = await listAll(client, resource, { ...selectors, pageSize: opts.pageSize ?? 500, signal: life.signal, log }, replace);
     replace.end();
     if (!synced) {
       synced = true;
@@ -86,7 +85,7 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
     // Like upstream's reflector: a server-side timeout of 5-10 min spreads reconnects out.
     const timeoutSeconds = Math.floor(300 * (1 + random()));
     let delivered = 0;
-    for await (const ev of client.watch(resource, { ...selectors, resourceVersion: rv, timeoutSeconds, signal: abort.signal })) {
+    for await (const ev of client.watch(resource, { ...selectors, resourceVersion: rv, timeoutSeconds, signal: life.signal })) {
       delivered++;
       goneInARow = 0;
       backoff.reset();
@@ -98,14 +97,10 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
     return delivered;
   }
 
-  /** Waits `ms`, or less when stopped. */
-  async function pause(ms: number): Promise<void> {
-    await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
-  }
 
   async function loop(): Promise<void> {
     let needList = true;
-    while (!stopped) {
+    while (!life.stopped()) {
       try {
         if (needList) {
           await relist();
@@ -115,40 +110,36 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
         }
         const startedAt = now();
         const delivered = await watchOnce();
-        if (stopped) return;
+        if (life.stopped()) return;
         // Upstream's reflector also treats a watch that ends within a second with no event as a failure.
         if (delivered > 0 || now() - startedAt >= 1000) {
           log.info(`${kind} watch ended; watching again`, { resourceVersion: rv }, 4);
         } else {
           const delay = backoff.next();
           log.info(`${kind} watch ended at once without events; watching again after a pause`, { resourceVersion: rv, delayMs: delay }, 2);
-          await pause(delay);
+          await life.pause(delay);
         }
       } catch (e) {
-        if (stopped) return;
+        if (life.stopped()) return;
         if (isApiError(e, "gone")) {
           needList = true;
           // The first 410 relists at once; a second one before the server delivered anything
           // means it keeps expiring us (a 410 storm): relist, but not in a tight loop.
           const delay = goneInARow++ > 0 ? backoff.next() : 0;
           log.info(`${kind} watch expired (410 Gone); relisting`, { resourceVersion: rv, ...(delay ? { delayMs: delay } : {}) }, 2);
-          if (delay) await pause(delay);
+          if (delay) await life.pause(delay);
           continue;
         }
         const delay = retryDelayMs(backoff, e);
         log.warn(`${kind} ${needList ? "list" : "watch"} failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
-        await pause(delay);
+        await life.pause(delay);
       }
     }
   }
 
   return informerHandle({
     run: loop,
-    halt: () => {
-      stopped = true;
-      abort.abort();
-    },
-    halted: () => stopped,
+    lifecycle: life,
     synced: () => synced,
     resourceVersion: () => rv,
     cache,

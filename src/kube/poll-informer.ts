@@ -10,7 +10,7 @@ import { describeApiFailure } from "./describe-failure.ts";
 import type { Informer, InformerOptions } from "./informer.ts";
 import { InformerCache } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
-import { informerHandle, retryDelayMs } from "./informer-handle.ts";
+import { createLifecycle, informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES } from "./schemas/index.ts";
 
 /** Creates a polling informer with the same contract as createInformer. Starts nothing: call start(). */
@@ -20,24 +20,20 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
   const sleep = opts.sleep ?? ((ms: number) => Bun.sleep(ms));
   const backoff = createBackoff({ random: opts.random });
   const cache = new InformerCache(opts.schema, kind, opts.handler, log);
-  const abort = new AbortController();
+  const life = createLifecycle(sleep);
   let synced = false;
   let rv = "";
-  let stopped = false;
 
-  async function pause(ms: number): Promise<void> {
-    await Promise.race([sleep(ms), new Promise((r) => abort.signal.addEventListener("abort", r, { once: true }))]);
-  }
 
   async function loop(): Promise<void> {
-    while (!stopped) {
+    while (!life.stopped()) {
       let delay = opts.intervalMs;
       try {
         const replace = cache.beginReplace();
         const listRv = await listAll(client, resource, {
-          labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, pageSize: opts.pageSize ?? 500, signal: abort.signal, log,
+          labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector, pageSize: opts.pageSize ?? 500, signal: life.signal, log,
         }, replace);
-        if (stopped) return;
+        if (life.stopped()) return;
         replace.end();
         rv = listRv;
         backoff.reset();
@@ -46,21 +42,17 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
           opts.handler.synced();
         }
       } catch (e) {
-        if (stopped) return;
+        if (life.stopped()) return;
         delay = retryDelayMs(backoff, e);
         log.warn(`${kind} poll failed; retrying`, { err: describeApiFailure(e), delayMs: delay });
       }
-      await pause(delay);
+      await life.pause(delay);
     }
   }
 
   return informerHandle({
     run: loop,
-    halt: () => {
-      stopped = true;
-      abort.abort();
-    },
-    halted: () => stopped,
+    lifecycle: life,
     synced: () => synced,
     resourceVersion: () => rv,
     cache,
