@@ -5,19 +5,14 @@
  * endpoints, skips a bad object without losing the good ones, and removes a deleted Service's rules.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { ProxyMode } from "../../src/backends/backend.ts";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../../src/sandbox/objects.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { nodeRules, waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
-import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { DNS_CLUSTER_IP, NODE_NAME } from "../support/addresses.ts";
 import { ensureBinary } from "../support/binary.ts";
 
 const PORTS: ServicePortSpec[] = [
@@ -37,7 +32,7 @@ for (const mode of ["nftables", "iptables"] as const) {
     let server: SandboxApiServer;
     let lab: Lab;
     let proxy: ProxyProcess;
-    const dir = mkdtempSync(join(tmpdir(), "kpb-e2e-"));
+    let nodeLab: NodeLab;
 
     const setPods = (names: string[]) =>
       server.apply("endpointslices", endpointSlice("demo", "web", lab.pods.filter((p) => names.includes(p.name)).map((p) => ({ name: p.name, ip: p.ip, nodeName: NODE_NAME })), PORTS));
@@ -52,23 +47,18 @@ for (const mode of ["nftables", "iptables"] as const) {
 
     beforeAll(async () => {
       const binary = await ensureBinary();
-      server = await startSandboxApiServer({});
-      writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-      lab = await createLab({ runner: realRunner, pods: 3, command: [binary] });
-      await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
-      server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+      nodeLab = await startNodeLab({ pods: 3, command: [binary] });
+      ({ server, lab } = nodeLab);
       server.apply("services", clusterIPService("demo", "web", VIP, PORTS));
       setPods(lab.pods.map((p) => p.name));
-      proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: [`--proxy-mode=${mode}`, "--min-sync-period=100ms", "-v=2"] });
+      proxy = startProxyProcess({ command: [binary], kubeconfig: nodeLab.kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: [`--proxy-mode=${mode}`, "--min-sync-period=100ms", "-v=2"] });
       await proxy.waitHealthy(20_000);
       await proxy.waitSyncedAfter(0, 20_000);
     });
 
     afterAll(async () => {
       await proxy?.stop();
-      await lab?.destroy();
-      await server?.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await nodeLab?.destroy();
     });
 
     test("/healthz answers 200 with upstream's body after the first sync", async () => {

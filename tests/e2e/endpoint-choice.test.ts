@@ -7,16 +7,10 @@
  * health-check node port (200 with the local count, 503 without local endpoints).
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { KubeObject } from "../../src/sandbox/apiserver/store.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { nodeObject } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
 import { CLUSTER_CIDR, NODE_IP, NODE_NAME, POD_GATEWAY_IP, REMOTE_NODE_NAME, clusterIP, loadBalancerIP } from "../support/addresses.ts";
@@ -53,16 +47,13 @@ describe("endpoint choice end to end (nftables mode)", () => {
   let server: SandboxApiServer;
   let lab: Lab;
   let proxy: ProxyProcess;
-  const dir = mkdtempSync(join(tmpdir(), "kpb-e2e-choice-"));
+  let nodeLab: NodeLab;
   const probe = (ns: string, ip: string, port: number, count: number, timeoutMs = 1000) => lab.probe(ns, { proto: "tcp", ip, port, count, timeoutMs });
 
   beforeAll(async () => {
     const binary = await ensureBinary();
-    server = await startSandboxApiServer({});
-    writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-    lab = await createLab({ runner: realRunner, pods: 4, command: [binary] });
-    await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
-    server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+    nodeLab = await startNodeLab({ pods: 4, command: [binary] });
+    ({ server, lab } = nodeLab);
     const lbPort = (nodePort: number) => [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080, nodePort }];
     // pod-a and pod-b are on this node; pod-c and pod-d are said to be on node-b.
     server.apply("services", { ...service("etp", 20, { type: "LoadBalancer", ports: lbPort(31020), externalTrafficPolicy: "Local", healthCheckNodePort: HCNP }), status: { loadBalancer: { ingress: [{ ip: loadBalancerIP(20), ipMode: "VIP" }] } } });
@@ -76,7 +67,7 @@ describe("endpoint choice end to end (nftables mode)", () => {
     server.apply("services", service("draining", 24, {}));
     server.apply("endpointslices", slice(lab, "draining", [{ pod: "pod-b", terminating: true }, { pod: "pod-d", terminating: true }]));
     proxy = startProxyProcess({
-      command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(),
+      command: [binary], kubeconfig: nodeLab.kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(),
       extraFlags: ["--proxy-mode=nftables", "--min-sync-period=100ms", `--cluster-cidr=${CLUSTER_CIDR}`, "--nodeport-addresses=primary", "-v=2"],
     });
     await proxy.waitHealthy(20_000);
@@ -85,9 +76,7 @@ describe("endpoint choice end to end (nftables mode)", () => {
 
   afterAll(async () => {
     await proxy?.stop();
-    await lab?.destroy();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await nodeLab?.destroy();
   });
 
   test("eTP Local from outside: only the local endpoint, the client's address preserved (LB IP and NodePort)", async () => {

@@ -6,15 +6,10 @@
  * canary: rules flushed behind the proxy's back come back within a sync period.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../../src/sandbox/objects.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
 import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
@@ -26,11 +21,11 @@ let server: SandboxApiServer;
 let lab: Lab;
 let proxy: ProxyProcess | undefined;
 let binary: string;
-const dir = mkdtempSync(join(tmpdir(), "kpb-lnp-"));
+let nodeLab: NodeLab;
 
 async function startProxy(extra: string[]): Promise<void> {
   await proxy?.stop();
-  proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--proxy-mode=iptables", "--min-sync-period=100ms", ...extra] });
+  proxy = startProxyProcess({ command: [binary], kubeconfig: nodeLab.kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--proxy-mode=iptables", "--min-sync-period=100ms", ...extra] });
   await proxy.waitHealthy(20_000);
   await proxy.waitSyncedAfter(0, 20_000);
   await waitForNodeRules(lab, "the NodePort", (t) => t.includes(`--dport ${NODE_PORT}`), 10_000, "iptables");
@@ -38,11 +33,8 @@ async function startProxy(extra: string[]): Promise<void> {
 
 beforeAll(async () => {
   binary = await ensureBinary();
-  server = await startSandboxApiServer({});
-  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-  lab = await createLab({ runner: realRunner, pods: 1, command: [binary] });
-  await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
-  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+  nodeLab = await startNodeLab({ pods: 1, command: [binary] });
+  ({ server, lab } = nodeLab);
   const svc = clusterIPService("demo", "web", DNS_CLUSTER_IP, PORTS);
   const spec = svc.spec as { type: string; ports: { nodePort?: number }[] };
   spec.type = "NodePort";
@@ -53,9 +45,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await proxy?.stop();
-  await lab?.destroy();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await nodeLab?.destroy();
 });
 
 describe("iptables localhost NodePorts", () => {

@@ -4,20 +4,16 @@
  * through the ClusterIP keeps flowing across both switches (its translation lives in conntrack).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { ProxyMode } from "../../src/backends/backend.ts";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { BackgroundChild } from "../../src/sandbox/lab/background-child.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../../src/sandbox/objects.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
-import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { DNS_CLUSTER_IP, NODE_NAME } from "../support/addresses.ts";
 import { ensureBinary } from "../support/binary.ts";
 
 const HOLD = resolve(import.meta.dir, "../support/tcp-hold.ts");
@@ -27,13 +23,13 @@ let lab: Lab;
 let proxy: ProxyProcess | undefined;
 let client: BackgroundChild;
 let binary: string;
-const dir = mkdtempSync(join(tmpdir(), "kpb-switch-"));
+let nodeLab: NodeLab;
 
 const pongs = () => Number(/pongs (\d+)\s*$/.exec(client.stdout())?.[1] ?? 0);
 
 async function startProxy(mode: ProxyMode): Promise<void> {
   await proxy?.stop();
-  proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: [`--proxy-mode=${mode}`, "--min-sync-period=100ms"] });
+  proxy = startProxyProcess({ command: [binary], kubeconfig: nodeLab.kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: [`--proxy-mode=${mode}`, "--min-sync-period=100ms"] });
   await proxy.waitHealthy(20_000);
   await proxy.waitSyncedAfter(0, 20_000);
 }
@@ -57,21 +53,18 @@ async function stillFlowing(): Promise<void> {
 
 beforeAll(async () => {
   binary = await ensureBinary();
-  server = await startSandboxApiServer({});
-  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-  lab = await createLab({ runner: realRunner, pods: 1, command: [binary] });
+  // The pod runs a long-lived conversation server of its own instead of the echo servers.
+  nodeLab = await startNodeLab({ pods: 1, command: [binary], echo: false });
+  ({ server, lab } = nodeLab);
   const pod = lab.pods[0]!;
   await lab.spawn(pod.ns, [process.execPath, HOLD, "server", "7000"]).waitForLine(/ready/, 10_000);
-  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
   server.apply("services", clusterIPService("demo", "hold", DNS_CLUSTER_IP, PORTS));
   server.apply("endpointslices", endpointSlice("demo", "hold", [{ name: pod.name, ip: pod.ip, nodeName: NODE_NAME }], PORTS));
 });
 
 afterAll(async () => {
   await proxy?.stop();
-  await lab?.destroy();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await nodeLab?.destroy();
 });
 
 test("nftables -> iptables -> nftables: no leftovers, and an established connection keeps flowing", async () => {

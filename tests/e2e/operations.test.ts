@@ -9,15 +9,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../../src/sandbox/objects.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
-import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { DNS_CLUSTER_IP, NODE_NAME } from "../support/addresses.ts";
 import { ensureBinary } from "../support/binary.ts";
 
 const PORTS: ServicePortSpec[] = [{ name: "http", protocol: "TCP", port: 80, targetPort: 8080 }];
@@ -25,6 +23,7 @@ const VIP = DNS_CLUSTER_IP;
 const SYNC_PERIOD_MS = 1000;
 
 let server: SandboxApiServer;
+let nodeLab: NodeLab;
 let lab: Lab;
 let proxy: ProxyProcess;
 let command: string[];
@@ -57,7 +56,7 @@ async function until<T>(what: string, timeoutMs: number, get: () => Promise<T>, 
 function start(): ProxyProcess {
   return startProxyProcess({
     command,
-    kubeconfig: join(dir, "kubeconfig"),
+    kubeconfig: nodeLab.kubeconfig,
     nodeName: NODE_NAME,
     netns: lab.node.ns,
     healthzPort: ports.healthz,
@@ -75,11 +74,8 @@ beforeAll(async () => {
   chmodSync(join(dir, "bin/nft"), 0o755);
   command = ["env", `PATH=${join(dir, "bin")}:${process.env.PATH}:/usr/sbin:/sbin`, binary];
 
-  server = await startSandboxApiServer({});
-  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-  lab = await createLab({ runner: realRunner, pods: 3, command: [binary] });
-  await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
-  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+  nodeLab = await startNodeLab({ pods: 3, command: [binary] });
+  ({ server, lab } = nodeLab);
   server.apply("services", clusterIPService("demo", "web", VIP, PORTS));
   setPods(["pod-a", "pod-b", "pod-c"]);
   proxy = start();
@@ -90,8 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   rmSync(failFlag, { force: true });
   await proxy?.stop();
-  await lab?.destroy();
-  await server?.stop();
+  await nodeLab?.destroy();
   rmSync(dir, { recursive: true, force: true });
 });
 

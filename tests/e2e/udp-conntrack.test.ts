@@ -4,20 +4,16 @@
  * keeps pointing at the endpoint it first got. When that endpoint is replaced, only the proxy's
  * stale-flow cleanup sends the client to the new one; without it, the client hears nothing.
  */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { realRunner } from "../../src/lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
-import { writeKubeconfigFile } from "../../src/sandbox/kubeconfig-file.ts";
+import { afterEach, describe, expect, test } from "bun:test";
+import { resolve } from "node:path";
+import type { SandboxApiServer } from "../../src/sandbox/apiserver/server.ts";
 import type { BackgroundChild } from "../../src/sandbox/lab/background-child.ts";
-import { createLab } from "../../src/sandbox/lab/create-lab.ts";
 import type { Lab } from "../../src/sandbox/lab/lab-types.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../../src/sandbox/objects.ts";
+import { startNodeLab, type NodeLab } from "../../src/sandbox/node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../../src/sandbox/objects.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../../src/sandbox/proxy-process.ts";
 import { waitForNodeRules } from "../../src/sandbox/wait-for-rules.ts";
-import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../support/addresses.ts";
+import { DNS_CLUSTER_IP, NODE_NAME } from "../support/addresses.ts";
 import { ensureBinary } from "../support/binary.ts";
 
 const HOLD = resolve(import.meta.dir, "../support/udp-hold.ts");
@@ -26,23 +22,20 @@ let server: SandboxApiServer;
 let lab: Lab;
 let proxy: ProxyProcess;
 let client: BackgroundChild;
-const dir = mkdtempSync(join(tmpdir(), "kpb-udp-"));
+let nodeLab: NodeLab;
 
 const replies = (name: string) => client.stdout().split("\n").filter((l) => l === `reply ${name}`).length;
 
 async function scenario(skipCleanup: boolean): Promise<{ fromNew: number }> {
   const binary = await ensureBinary();
-  server = await startSandboxApiServer({});
-  writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
-  lab = await createLab({ runner: realRunner, pods: 2, command: [binary] });
-  await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
+  nodeLab = await startNodeLab({ pods: 2, command: [binary] });
+  ({ server, lab } = nodeLab);
   const [a, b] = lab.pods as [(typeof lab.pods)[0], (typeof lab.pods)[0]];
-  server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
   server.apply("services", clusterIPService("demo", "dns", DNS_CLUSTER_IP, PORTS));
   server.apply("endpointslices", endpointSlice("demo", "dns", [{ name: a.name, ip: a.ip, nodeName: NODE_NAME }], PORTS));
   // The switch is sandbox-only (it works only with --sandbox-netns): it lets this test show what the cleanup prevents.
   const env: Record<string, string> = skipCleanup ? { KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP: "1" } : {};
-  proxy = startProxyProcess({ command: [binary], kubeconfig: join(dir, "kubeconfig"), nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--min-sync-period=100ms"], env });
+  proxy = startProxyProcess({ command: [binary], kubeconfig: nodeLab.kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort(), extraFlags: ["--min-sync-period=100ms"], env });
   await proxy.waitHealthy(20_000);
   await waitForNodeRules(lab, "pod-a", (t) => t.includes(a.ip));
 
@@ -61,12 +54,10 @@ async function scenario(skipCleanup: boolean): Promise<{ fromNew: number }> {
   return { fromNew: replies(b.name) };
 }
 
-beforeEach(() => {});
 afterEach(async () => {
   await client?.stop();
   await proxy?.stop();
-  await lab?.destroy();
-  await server?.stop();
+  await nodeLab?.destroy();
 });
 
 describe("a long-lived UDP client when its endpoint is replaced", () => {
@@ -87,4 +78,3 @@ describe("a long-lived UDP client when its endpoint is replaced", () => {
   }, 60_000);
 });
 
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));

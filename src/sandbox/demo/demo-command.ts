@@ -4,17 +4,10 @@
  * the node's proxy, and shows where traffic to the ClusterIP goes as the Service scales 3 -> 2 -> 0.
  * Everything it made is removed at the end, also on failure and on Ctrl-C.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { realRunner } from "../../lib/exec.ts";
-import { startSandboxApiServer, type SandboxApiServer } from "../apiserver/server.ts";
-import { writeKubeconfigFile } from "../kubeconfig-file.ts";
 import { DNS_CLUSTER_IP, NODE_IP, NODE_NAME } from "../lab/address-plan.ts";
-import { createLab } from "../lab/create-lab.ts";
-import type { Lab } from "../lab/lab-types.ts";
 import type { ProbeResult } from "../lab/probe-result.ts";
-import { clusterIPService, endpointSlice, nodeObject, type ServicePortSpec } from "../objects.ts";
+import { startNodeLab, type NodeLab } from "../node-lab.ts";
+import { clusterIPService, endpointSlice, type ServicePortSpec } from "../objects.ts";
 import { waitForNodeRules } from "../wait-for-rules.ts";
 import { freePort, startProxyProcess, type ProxyProcess } from "../proxy-process.ts";
 
@@ -44,15 +37,11 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
     return 1;
   }
   const started = Date.now();
-  const dir = mkdtempSync(join(tmpdir(), "kube-proxy-demo-"));
-  let server: SandboxApiServer | undefined;
-  let lab: Lab | undefined;
+  let nodeLab: NodeLab | undefined;
   let proxy: ProxyProcess | undefined;
   const cleanup = async () => {
     await proxy?.stop();
-    await lab?.destroy();
-    await server?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await nodeLab?.destroy();
   };
   const onSignal = () => {
     say("\nInterrupted: removing everything the demo made...");
@@ -61,49 +50,44 @@ export async function runDemoCommand(argv: string[]): Promise<number> {
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   try {
-    say("1. Starting the sandbox Kubernetes API server on loopback...");
-    server = await startSandboxApiServer({});
-    const kubeconfig = join(dir, "kubeconfig");
-    writeKubeconfigFile(kubeconfig, server.url, server.token);
-    say(`   listening on ${server.url} (kubeconfig: ${kubeconfig})`);
-
-    say("2. Building a lab of network namespaces: a node, a client outside the cluster, 3 pods...");
-    lab = await createLab({ runner: realRunner, pods: 3 });
-    await lab.startEchoServers({ tcpPort: 8080, udpPort: 5353 });
+    say("1. Starting the sandbox Kubernetes API server on loopback, and a lab of network namespaces:");
+    say("   a node, a client outside the cluster, 3 pods...");
+    nodeLab = await startNodeLab({ pods: 3 });
+    const { server, lab, kubeconfig } = nodeLab;
+    say(`   API server at ${server.url} (kubeconfig: ${kubeconfig})`);
     say(`   node ${lab.node.ns} (${NODE_IP}), client ${lab.client.ns} (${lab.client.ip})`);
     for (const p of lab.pods) say(`   pod ${p.name} at ${p.ip}, answering its name on TCP 8080 and UDP 5353`);
 
-    say(`3. Creating Node ${NODE_NAME}, Service demo/web (ClusterIP ${DNS_CLUSTER_IP}, TCP 80, UDP 53) and its EndpointSlice...`);
-    server.apply("nodes", nodeObject(NODE_NAME, NODE_IP));
+    say(`2. Node ${NODE_NAME} is known to the API server; creating Service demo/web (ClusterIP ${DNS_CLUSTER_IP}, TCP 80, UDP 53) and its EndpointSlice...`);
     server.apply("services", clusterIPService("demo", "web", DNS_CLUSTER_IP, PORTS));
     const setPods = (names: string[]) =>
-      server!.apply("endpointslices", endpointSlice("demo", "web", lab!.pods.filter((p) => names.includes(p.name)).map((p) => ({ name: p.name, ip: p.ip, nodeName: NODE_NAME })), PORTS));
+      server.apply("endpointslices", endpointSlice("demo", "web", lab.pods.filter((p) => names.includes(p.name)).map((p) => ({ name: p.name, ip: p.ip, nodeName: NODE_NAME })), PORTS));
     setPods(lab.pods.map((p) => p.name));
 
-    say("4. Starting kube-proxy (this binary) for the node, in nftables mode...");
+    say("3. Starting kube-proxy (this binary) for the node, in nftables mode...");
     proxy = startProxyProcess({ kubeconfig, nodeName: NODE_NAME, netns: lab.node.ns, healthzPort: freePort(), metricsPort: freePort() });
     await proxy.waitHealthy(20_000);
-    await waitForNodeRules(lab, "the Service", (t) => t.includes(lab!.pods[0]!.ip));
+    await waitForNodeRules(lab, "the Service", (t) => t.includes(lab.pods[0]!.ip));
     say(`   ${proxy.healthzUrl} answers 200: rules are in place (see: ip netns exec ${lab.node.ns} nft list table ip kube-proxy)`);
 
     const show = async (label: string) => {
       for (const [proto, port] of [["tcp", 80], ["udp", 53]] as const) {
-        const r = await lab!.probe(lab!.client.ns, { proto, ip: DNS_CLUSTER_IP, port, count: REQUESTS, timeoutMs: 1000 });
+        const r = await lab.probe(lab.client.ns, { proto, ip: DNS_CLUSTER_IP, port, count: REQUESTS, timeoutMs: 1000 });
         say(`   ${label} ${proto.toUpperCase()} ${DNS_CLUSTER_IP}:${port} x${REQUESTS}: ${spread(r)}${r.refused ? ` (first refusal after ${r.firstErrorMs} ms)` : ""}`);
       }
     };
     const scale = async (names: string[]) => {
       setPods(names);
-      const gone = lab!.pods.filter((p) => !names.includes(p.name)).map((p) => p.ip);
-      await waitForNodeRules(lab!, `only ${names.length} endpoints`, (t) => gone.every((ip) => !t.includes(ip)));
+      const gone = lab.pods.filter((p) => !names.includes(p.name)).map((p) => p.ip);
+      await waitForNodeRules(lab, `only ${names.length} endpoints`, (t) => gone.every((ip) => !t.includes(ip)));
     };
 
-    say(`5. Sending ${REQUESTS} requests per protocol from the client to the ClusterIP:`);
+    say(`4. Sending ${REQUESTS} requests per protocol from the client to the ClusterIP:`);
     await show("3 pods:");
-    say("6. Scaling to 2 pods (pod-c leaves the EndpointSlice):");
+    say("5. Scaling to 2 pods (pod-c leaves the EndpointSlice):");
     await scale(lab.pods.slice(0, 2).map((p) => p.name));
     await show("2 pods:");
-    say("7. Scaling to 0 pods: new connections must be refused at once, not time out:");
+    say("6. Scaling to 0 pods: new connections must be refused at once, not time out:");
     await scale([]);
     await show("0 pods:");
     say(`Done in ${((Date.now() - started) / 1000).toFixed(1)} s. Removing the lab, the proxy and the API server...`);
