@@ -11,6 +11,7 @@ export function createDualStackBackend(perFamily: Partial<Record<IPFamily, Backe
   const backends = Object.values(perFamily).filter((b): b is Backend => b !== undefined);
   const first = backends[0];
   if (!first) throw new BackendError("unsupported", "dual-stack backend needs at least one family");
+  const watched = [...new Set(backends)].filter((b) => b.watchdog);
   return {
     mode: first.mode,
     sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
@@ -18,10 +19,8 @@ export function createDualStackBackend(perFamily: Partial<Record<IPFamily, Backe
       if (!b) return Promise.reject(new BackendError("unsupported", `no backend for ${state.family}`));
       return b.sync(state, changed);
     },
-    async watchdog(): Promise<boolean> {
-      const results = await Promise.all([...new Set(backends)].map((b) => b.watchdog?.() ?? Promise.resolve(false)));
-      return results.some(Boolean);
-    },
+    // Only backends with a check of their own (iptables) get one; nftables then runs no timer.
+    ...(watched.length > 0 ? { watchdog: async () => (await Promise.all(watched.map((b) => b.watchdog!()))).some(Boolean) } : {}),
     async cleanup(): Promise<void> {
       // Backends that share one kernel object set (nftables: both tables) clean once.
       const unique = [...new Set(backends)];

@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import * as v from "valibot";
 import { realRunner } from "../../lib/exec.ts";
 import { createLogger } from "../../lib/log.ts";
+import { kubeconfigText } from "../kubeconfig-file.ts";
 import { type FaultSpec, parseDuration, parseFaultSpec, startFaultSchedule } from "./fault-schedule.ts";
 import { generateSelfSignedCert } from "./self-signed.ts";
 import { startSandboxApiServer } from "./server.ts";
@@ -61,31 +62,6 @@ function splitArgv(argv: string[]): { flags: Record<string, string>; faults: Fau
   return { flags, faults };
 }
 
-/** A kubeconfig with one cluster, user and context; strings are JSON-quoted, which YAML accepts. */
-function kubeconfigText(url: string, token: string, ca?: string, client?: { cert: string; key: string }): string {
-  const q = JSON.stringify;
-  const b64 = (s: string) => q(Buffer.from(s).toString("base64"));
-  const caLine = ca ? `\n    certificate-authority-data: ${b64(ca)}` : "";
-  const userLines = client ? `client-certificate-data: ${b64(client.cert)}\n    client-key-data: ${b64(client.key)}` : `token: ${q(token)}`;
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: sandbox
-  cluster:
-    server: ${q(url)}${caLine}
-users:
-- name: sandbox
-  user:
-    ${userLines}
-contexts:
-- name: sandbox
-  context:
-    cluster: sandbox
-    user: sandbox
-current-context: sandbox
-`;
-}
-
 /** Runs the sandbox API server command; resolves with the exit code (0 after a signal, 2 on bad flags). */
 export async function runSandboxApiserverCommand(argv: string[]): Promise<number> {
   const split = splitArgv(argv);
@@ -119,7 +95,7 @@ export async function runSandboxApiserverCommand(argv: string[]): Promise<number
     historyWindow: flags["history-window"], bookmarkIntervalMs: flags["bookmark-interval"],
   });
   const kubeconfig = flags["write-kubeconfig"];
-  if (kubeconfig) await writeFile(kubeconfig, kubeconfigText(server.url, server.token, caCert, pki?.clients["sandbox-client"]), { mode: 0o600 });
+  if (kubeconfig) await writeFile(kubeconfig, kubeconfigText(server.url, { token: server.token, ca: caCert, client: pki?.clients["sandbox-client"] }), { mode: 0o600 });
   const how = kubeconfig ? ` (kubeconfig: ${kubeconfig})` : pki ? " (mutual TLS; pass --write-kubeconfig for the client certificate)" : ` (token: ${server.token})`;
   process.stdout.write(`sandbox apiserver listening on ${server.url}${how}\n`);
   const stopFaults = startFaultSchedule(server, split.faults, (e) => log.error("sandbox apiserver: fault failed", { err: e }));
