@@ -48,4 +48,9 @@ export interface Backend {
    * nftables owns its table and has no such check, as upstream.
    */
   watchdog?(): Promise<boolean>;
+  /**
+   * Resolves once the follow-up work a sync started after committing is done (nftables: the
+   * transaction that deletes group chains the sync left unused). Optional: absent means none.
+   */
+  idle?(): Promise<void>;
 }

@@ -21,6 +21,9 @@ export function createDualStackBackend(perFamily: Partial<Record<IPFamily, Backe
     },
     // Only backends with a check of their own (iptables) get one; nftables then runs no timer.
     ...(watched.length > 0 ? { watchdog: async () => (await Promise.all(watched.map((b) => b.watchdog!()))).some(Boolean) } : {}),
+    async idle(): Promise<void> {
+      await Promise.all([...new Set(backends)].map((b) => b.idle?.()));
+    },
     async cleanup(): Promise<void> {
       // Backends that share one kernel object set (nftables: both tables) clean once.
       const unique = [...new Set(backends)];

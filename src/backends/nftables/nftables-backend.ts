@@ -3,7 +3,8 @@
  * and the group chains present), so a sync never lists the kernel. A full sync replaces table
  * `kube-proxy` whole: at the first sync, after a failed apply, when node-wide facts changed, or
  * when the caller asks. Otherwise only the changed Services' elements move, and group chains
- * that fell out of use are deleted in a later, separate transaction.
+ * that fell out of use are deleted in a separate transaction right after the sync's own, off
+ * the sync's path (the next sync waits for it).
  */
 import type { Backend, SyncStats } from "../backend.ts";
 import type { IPFamily } from "../../lib/ip.ts";
@@ -53,6 +54,8 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
   const client = options.client ?? createNftClient(options.runner);
   const log = options.log?.with("nftables");
   let applied: Applied | null = null;
+  /** The unused-group transaction started after the last sync; the next sync (or cleanup) waits for it. */
+  let pendingCleanup: Promise<void> = Promise.resolve();
 
   const cleanupUnused = async (a: Applied, ctx: ReturnType<typeof renderContext>): Promise<void> => {
     if (a.unused.length === 0) return;
@@ -73,14 +76,13 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
     async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
       const ctx = renderContext(state.family, options.masqueradeBit ?? DEFAULT_MASQUERADE_BIT, state.node ?? DEFAULT_NODE_FACTS);
       const fingerprint = contextFingerprint(ctx);
+      await pendingCleanup;
       const prev = applied;
       const partial = prev !== null && changed != null && prev.fingerprint === fingerprint && prev.family === state.family;
       // The store is updated in place while rendering; forget it until the apply succeeded.
       applied = null;
       let render: SyncRender;
       if (partial) {
-        // Groups unused since an earlier sync go first, in their own transaction.
-        await cleanupUnused(prev, ctx);
         render = renderPartial(state, ctx, changed, prev.store, prev.present);
       } else {
         render = renderFull(state, ctx);
@@ -88,12 +90,21 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
       // Nothing changed: no process at all (an empty script is not worth a transaction).
       const { scriptBytes } = render.tx.operations.length === 0 && !render.tx.error ? { scriptBytes: 0 } : await client.apply(render.tx);
-      applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: [...(partial ? prev.unused : []), ...render.unused] };
+      const now: Applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: render.unused };
+      applied = now;
+      // Deleting the emptied groups in the sync's own transaction trips nft 1.0.6 ("conflicting
+      // protocols specified"), so they go in a second one. It runs after this sync has committed,
+      // so a change's latency does not include it (bun run bench B2, "new Service").
+      if (now.unused.length > 0) pendingCleanup = cleanupUnused(now, ctx);
       const counts = render.store.counts();
       log?.info("Synced nftables rules", { family: state.family, full: !partial, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes }, 2);
       return { ...counts, scriptBytes, full: !partial };
     },
+    idle(): Promise<void> {
+      return pendingCleanup;
+    },
     async cleanup(): Promise<void> {
+      await pendingCleanup;
       applied = null;
       const failures: string[] = [];
       // Each family on its own: a failure in one must not keep the other's rules in place.

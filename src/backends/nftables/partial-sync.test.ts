@@ -79,8 +79,8 @@ describe("partial syncs", () => {
       const stats = await backend.sync(stateOf(svcs), changed);
       expect(stats.full).toBe(false);
     }
-    // One more (empty) partial sync runs the cleanup of groups that fell out of use.
-    await backend.sync(stateOf(svcs), new Set());
+    // The groups the last sync left unused go in its follow-up transaction.
+    await backend.idle?.();
     const fresh = createFakeNft();
     await createNftablesBackend({ runner: scriptedRunner([]), client: fresh }).sync(stateOf(svcs));
     expect(fake.dump("ip")).toBe(fresh.dump("ip"));
@@ -104,6 +104,20 @@ describe("partial syncs", () => {
         "",
       ].join("\n"),
     );
+  });
+
+  test("a group the sync left unused is deleted by a second transaction right after it, not at the next sync", async () => {
+    const fake = createFakeNft();
+    const applied: string[] = [];
+    const client = { ...fake, apply: async (tx: Parameters<typeof fake.apply>[0]) => (applied.push(tx.toScript()), fake.apply(tx)) };
+    const backend = createNftablesBackend({ runner: scriptedRunner([]), client });
+    const a: ServicePortState = { id: "ns/a:/TCP", namespace: "ns", name: "a", portName: "", protocol: "TCP", clusterIP: "10.96.0.1", port: 80, endpoints: [{ ip: "10.244.1.10", port: 80 }] };
+    await backend.sync({ family: "IPv4", servicePorts: [a] });
+    await backend.sync({ family: "IPv4", servicePorts: [{ ...a, endpoints: [...a.endpoints, { ip: "10.244.1.11", port: 80 }] }] }, new Set(["ns/a"]));
+    await backend.idle?.();
+    expect(applied).toHaveLength(3);
+    expect(applied[2]).toBe("delete chain ip kube-proxy group-cluster-tcp-1\ndelete map ip kube-proxy group-endpoints-tcp-1\n");
+    expect(fake.dump("ip")).not.toContain("group-cluster-tcp-1 ");
   });
 
   test("node-wide changes and failed applies bring a full sync", async () => {
