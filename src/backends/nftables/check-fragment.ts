@@ -5,7 +5,7 @@
  * Throws NftError (invalid-value or undefined-reference).
  */
 import { NftError, type NftErrorKind } from "./nft-error.ts";
-import type { KeyType, NftFamily, PacketField, RuleFragment, Verdict } from "./objects.ts";
+import type { KeyType, L4Proto, NftFamily, PacketField, RuleFragment, Verdict } from "./objects.ts";
 import { checkAddr, checkIfname, checkMark, checkPort, checkPrefix, checkProto } from "./validate.ts";
 
 /** What a transaction knows of one set or map. */
@@ -16,6 +16,8 @@ export interface Container {
   dynamicTimeout: boolean;
   valueType: "verdict" | "endpoint" | null;
   modulus: number | undefined;
+  /** Endpoint maps: the protocol of the port in the key. */
+  proto?: L4Proto | undefined;
 }
 
 /** What a fragment check asks of its transaction. */
@@ -95,6 +97,7 @@ export function checkFragment(f: RuleFragment, where: string, ctx: FragmentConte
       value(checkProto(f.proto), where);
       const want = [...f.key.map((k) => FIELD_TYPE[k]), "index"].join(" . ");
       if (c.valueType !== "endpoint" || c.keyType.join(" . ") !== want) fail("invalid-value", `${where}: map ${f.map} is not an endpoint map keyed ${want}`);
+      if (c.proto !== f.proto) fail("invalid-value", `${where}: map ${f.map} holds ${c.proto ?? "unknown"} ports, not ${f.proto}`);
       if (f.modulus !== c.modulus) fail("invalid-value", `${where}: modulus ${f.modulus} differs from map ${f.map}'s ${c.modulus}`);
       return;
     }

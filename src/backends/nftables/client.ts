@@ -2,6 +2,9 @@
  * The real nft client: one `nft -f -` process per transaction, the whole script on stdin, which
  * nft applies as one atomic kernel transaction (all or nothing).
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { BackendError } from "../backend.ts";
 import type { Runner } from "../../lib/exec.ts";
 import { isNftError } from "./nft-error.ts";
@@ -15,13 +18,25 @@ export interface ApplyResult {
   scriptBytes: number;
 }
 
+/** How a script reaches nft. */
+export interface ApplyOptions {
+  /**
+   * Through a private temporary file (`nft -f FILE`) instead of stdin: nft then reads it while
+   * this process keeps computing. A pipe is only filled when the event loop turns, so nft would
+   * wait for the next batch's render to finish (the cold-start pipeline, cold-pipeline.ts).
+   */
+  viaFile?: boolean;
+}
+
 /** Applies transactions and reads tables back. */
 export interface NftClient {
   /**
    * Applies `tx` atomically. Throws BackendError("apply") when the transaction carries a
    * validation error (nothing is run) or nft exits non-zero (the kernel changed nothing).
    */
-  apply(tx: Transaction): Promise<ApplyResult>;
+  apply(tx: Transaction, options?: ApplyOptions): Promise<ApplyResult>;
+  /** True when table `family table` exists (`nft list tables`, which lists no contents). Throws BackendError("apply") when nft fails. */
+  hasTable(family: NftFamily, table?: string): Promise<boolean>;
   /** `nft list table <family> <table>` text, for tests and debugging; throws BackendError("apply") when nft fails (also when the table is missing). */
   listTable(family: NftFamily, table?: string): Promise<string>;
   /** Deletes table `family table` if it exists; not an error when it does not. Throws BackendError("apply") when nft fails. */
@@ -30,7 +45,7 @@ export interface NftClient {
 
 /** An NftClient that runs nft through `runner` (wrap it with `inNetns` to act in a namespace). */
 export function createNftClient(runner: Runner): NftClient {
-  const apply = async (tx: Transaction): Promise<ApplyResult> => {
+  const apply = async (tx: Transaction, options: ApplyOptions = {}): Promise<ApplyResult> => {
     let script: string;
     try {
       script = tx.toScript();
@@ -38,14 +53,33 @@ export function createNftClient(runner: Runner): NftClient {
       if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
       throw e;
     }
-    const out = await run(runner, ["nft", "-f", "-"], script);
-    if (out.exitCode !== 0) {
-      throw new BackendError("apply", `nft -f - exited ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`);
+    let dir: string | null = null;
+    try {
+      let argv = ["nft", "-f", "-"];
+      if (options.viaFile) {
+        // mkdtemp makes the directory private (0700): nobody else can swap the file.
+        dir = mkdtempSync(join(tmpdir(), "kube-proxy-nft-"));
+        const file = join(dir, "batch.nft");
+        writeFileSync(file, script, { mode: 0o600 });
+        argv = ["nft", "-f", file];
+      }
+      const out = await run(runner, argv, options.viaFile ? undefined : script);
+      if (out.exitCode !== 0) {
+        throw new BackendError("apply", `${argv.join(" ")} exited ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`);
+      }
+    } finally {
+      if (dir) rmSync(dir, { recursive: true, force: true });
     }
     return { scriptBytes: Buffer.byteLength(script) };
   };
   return {
     apply,
+    async hasTable(family, table = KUBE_PROXY_TABLE) {
+      const probe = new Transaction({ family, table }); // validates the table name
+      const out = await run(runner, ["nft", "list", "tables", probe.family]);
+      if (out.exitCode !== 0) throw new BackendError("apply", `nft list tables ${family} exited ${out.exitCode}: ${out.stderr.trim()}`);
+      return out.stdout.split("\n").some((line) => line.trim() === `table ${probe.family} ${probe.table}`);
+    },
     async listTable(family, table = KUBE_PROXY_TABLE) {
       const probe = new Transaction({ family, table }); // validates the table name
       const out = await run(runner, ["nft", "list", "table", probe.family, probe.table]);

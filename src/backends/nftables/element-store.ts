@@ -139,7 +139,37 @@ export class ElementStore {
     return diff;
   }
 
-  #replace(key: string, contributions: readonly ServicePortElements[]): void {
+  /**
+   * Adds Services the store does not hold yet (the cold-start batches) and returns the net
+   * change, like setServices but without its before/after pass over every touched key: a key
+   * nobody held is an add; only a key already held can change owner (then the old element is
+   * deleted, unless it was itself added in this call).
+   */
+  append(entries: Iterable<[string, readonly ServicePortElements[]]>): StoreDiff {
+    const diff: StoreDiff = { deletes: [], adds: [], groupsAdded: [], groupsRemoved: [] };
+    const added = new Map<string, ElementObject>();
+    const seenGroups = new Set<string>();
+    for (const [key, contributions] of entries) {
+      if (this.#byService.has(key)) throw new Error(`ElementStore.append: ${key} is held already`);
+      for (const c of contributions) {
+        for (const g of c.groups) {
+          const name = groupChainName(g);
+          if (!this.#groups.has(name) && !seenGroups.has(name)) (seenGroups.add(name), diff.groupsAdded.push(g));
+        }
+      }
+      this.#replace(key, contributions, (id, claimedBefore, wasEffective) => {
+        if (!claimedBefore) return void added.set(id, this.#owners.get(id)!.element);
+        const now = this.#effective(id)!;
+        if (now === wasEffective) return;
+        if (!added.has(id) && wasEffective) diff.deletes.push(wasEffective);
+        added.set(id, now);
+      });
+    }
+    diff.adds = [...added.values()];
+    return diff;
+  }
+
+  #replace(key: string, contributions: readonly ServicePortElements[], onClaim?: (id: string, claimedBefore: boolean, wasEffective: ElementObject | undefined) => void): void {
     const old = this.#byService.get(key) ?? [];
     for (const { c, ids } of old) {
       for (const id of ids) this.#unclaim(id, c.owner);
@@ -153,7 +183,16 @@ export class ElementStore {
     for (const c of contributions) {
       const ids = c.elements.map(elementId);
       held.push({ c, ids });
-      for (let i = 0; i < ids.length; i++) this.#claim(ids[i]!, c.owner, c.elements[i]!);
+      if (!onClaim) for (let i = 0; i < ids.length; i++) this.#claim(ids[i]!, c.owner, c.elements[i]!);
+      else {
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i]!;
+          const claimedBefore = this.#owners.has(id);
+          const was = claimedBefore ? this.#effective(id) : undefined;
+          this.#claim(id, c.owner, c.elements[i]!);
+          onClaim(id, claimedBefore, was);
+        }
+      }
       for (const g of c.groups) {
         const name = groupChainName(g);
         const entry = this.#groups.get(name);

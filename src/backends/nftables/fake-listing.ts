@@ -87,8 +87,9 @@ function typeLine(family: NftFamily, o: SetObject | MapObject): string {
   const plain = (ts: readonly string[]) => ts.map((t) => (t === "addr" ? addr : t)).join(" . ");
   if (o.kind === "set") return `type ${plain(o.keyType)}`;
   if (o.valueType === "verdict") return `type ${plain(o.keyType)} : verdict`;
-  const expr = (t: string) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? "th dport" : `numgen random mod ${o.modulus}`);
-  return `typeof ${o.keyType.map(expr).join(" . ")} : ${family} daddr . th dport`;
+  const port = `${o.proto ?? "th"} dport`;
+  const expr = (t: string) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? port : `numgen random mod ${o.modulus}`);
+  return `typeof ${o.keyType.map(expr).join(" . ")} : ${family} daddr . ${port}`;
 }
 
 function elementLine(e: ElementObject): string {

@@ -169,6 +169,9 @@ export function createFakeNft(): FakeNft {
       tables = next;
       return { scriptBytes: Buffer.byteLength(script) };
     },
+    async hasTable(family, table = KUBE_PROXY_TABLE) {
+      return tables.has(`${family} ${table}`);
+    },
     async listTable(family, table = KUBE_PROXY_TABLE) {
       if (!tables.has(`${family} ${table}`)) throw new BackendError("apply", `fake nft: no table ${family} ${table}`);
       return fake.dump(family, table);

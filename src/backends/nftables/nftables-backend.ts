@@ -14,6 +14,7 @@ import type { ProxyState } from "../../model/proxy-state.ts";
 import { DEFAULT_NODE_FACTS } from "../../model/proxy-state.ts";
 import { BackendError } from "../backend.ts";
 import { createNftClient, type NftClient } from "./client.ts";
+import { applyColdPipeline, DEFAULT_COLD_BATCHES, worthPipelining, type ColdBatches } from "./cold-pipeline.ts";
 import type { ElementStore } from "./element-store.ts";
 import type { GroupId } from "./names.ts";
 import type { NftFamily } from "./objects.ts";
@@ -31,6 +32,8 @@ export interface NftablesBackendOptions extends RenderOptions {
   runner: Runner;
   client?: NftClient;
   log?: Logger;
+  /** Batch sizes of the cold-start pipeline (cold-pipeline.ts); tests make them small. */
+  coldBatches?: ColdBatches;
 }
 
 const FAMILIES: readonly NftFamily[] = ["ip", "ip6"];
@@ -54,6 +57,8 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
   const client = options.client ?? createNftClient(options.runner);
   const log = options.log?.with("nftables");
   let applied: Applied | null = null;
+  /** Only the first sync of a process can find the node without our table. */
+  let firstSync = true;
   /** The unused-group transaction started after the last sync; the next sync (or cleanup) waits for it. */
   let pendingCleanup: Promise<void> = Promise.resolve();
 
@@ -81,15 +86,22 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       const partial = prev !== null && changed != null && prev.fingerprint === fingerprint && prev.family === state.family;
       // The store is updated in place while rendering; forget it until the apply succeeded.
       applied = null;
+      const batches = options.coldBatches ?? DEFAULT_COLD_BATCHES;
+      const cold = firstSync && !partial && worthPipelining(state, batches) && !(await client.hasTable(ctx.family));
+      firstSync = false;
+      const warnSkipped = (r: SyncRender) => {
+        for (const s of r.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
+      };
       let render: SyncRender;
-      if (partial) {
-        render = renderPartial(state, ctx, changed, prev.store, prev.present);
+      let scriptBytes: number;
+      if (cold) {
+        ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches, warnSkipped));
       } else {
-        render = renderFull(state, ctx);
+        render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
+        warnSkipped(render);
+        // Nothing changed: no process at all (an empty script is not worth a transaction).
+        ({ scriptBytes } = render.tx.operations.length === 0 && !render.tx.error ? { scriptBytes: 0 } : await client.apply(render.tx));
       }
-      for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
-      // Nothing changed: no process at all (an empty script is not worth a transaction).
-      const { scriptBytes } = render.tx.operations.length === 0 && !render.tx.error ? { scriptBytes: 0 } : await client.apply(render.tx);
       const now: Applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: render.unused };
       applied = now;
       // Deleting the emptied groups in the sync's own transaction trips nft 1.0.6 ("conflicting
@@ -97,7 +109,7 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       // so a change's latency does not include it (bun run bench B2, "new Service").
       if (now.unused.length > 0) pendingCleanup = cleanupUnused(now, ctx);
       const counts = render.store.counts();
-      log?.info("Synced nftables rules", { family: state.family, full: !partial, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes }, 2);
+      log?.info("Synced nftables rules", { family: state.family, full: !partial, coldBatches: cold, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes }, 2);
       return { ...counts, scriptBytes, full: !partial };
     },
     idle(): Promise<void> {

@@ -72,6 +72,13 @@ export interface MapObject {
   keyType: readonly KeyType[];
   valueType: "verdict" | "endpoint";
   modulus?: number;
+  /**
+   * Endpoint maps: the transport protocol whose port the key holds, declared as `tcp dport`
+   * (not `th dport`): nft 1.0.6 refuses a new rule that uses an existing `th dport` map
+   * ("conflicting protocols specified: tcp vs. th"), which partial syncs and the cold-start
+   * batches need.
+   */
+  proto?: L4Proto;
   comment?: string;
 }
 

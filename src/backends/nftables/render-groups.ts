@@ -23,7 +23,7 @@ const MARK: RuleFragment = { stmt: "verdict", verdict: { verdict: "jump", chain:
 
 /** An endpoint map: `addr . port . index` for service addresses, `port . index` for NodePorts. */
 export function endpointMap(m: EndpointMapId): MapObject {
-  return { kind: "map", name: endpointMapName(m), keyType: m.nodeport ? ["inet_service", "index"] : ["addr", "inet_service", "index"], valueType: "endpoint", modulus: m.k };
+  return { kind: "map", name: endpointMapName(m), keyType: m.nodeport ? ["inet_service", "index"] : ["addr", "inet_service", "index"], valueType: "endpoint", modulus: m.k, proto: m.proto };
 }
 
 /**

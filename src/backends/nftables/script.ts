@@ -94,8 +94,9 @@ function keyType(family: NftFamily, types: readonly KeyType[]): string {
  */
 function mapType(family: NftFamily, m: MapObject): string {
   if (m.valueType === "verdict") return `type ${keyType(family, m.keyType)} : verdict`;
-  const expr = (t: KeyType) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? "th dport" : `numgen random mod ${m.modulus}`);
-  return `typeof ${m.keyType.map(expr).join(" . ")} : ${family} daddr . th dport`;
+  const port = `${m.proto ?? "th"} dport`;
+  const expr = (t: KeyType) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? port : `numgen random mod ${m.modulus}`);
+  return `typeof ${m.keyType.map(expr).join(" . ")} : ${family} daddr . ${port}`;
 }
 
 function keyPart(p: KeyPart): string {
@@ -190,7 +191,8 @@ export function fragmentText(family: NftFamily, f: RuleFragment): string {
     case "dnat":
       return `dnat to ${family === "ip6" ? `[${f.addr}]` : f.addr}:${f.port}`;
     case "dnat-map":
-      return `meta l4proto ${f.proto} dnat ${family} to ${f.key.map((k) => field(family, k)).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
+      // `tcp dport` makes nft match the protocol first (the map is declared the same way).
+      return `dnat ${family} to ${f.key.map((k) => (k === "dport" ? `${f.proto} dport` : field(family, k))).join(" . ")} . numgen random mod ${f.modulus} map @${f.map}`;
     case "reject":
       return "reject";
     case "set-update-saddr":

@@ -46,7 +46,7 @@ export interface TransactionTarget {
 function containerOf(o: SetObject | MapObject): Container {
   return o.kind === "set"
     ? { kind: "set", keyType: o.keyType, interval: o.interval === true, dynamicTimeout: o.dynamicTimeout === true, valueType: null, modulus: undefined }
-    : { kind: "map", keyType: o.keyType, interval: false, dynamicTimeout: false, valueType: o.valueType, modulus: o.modulus };
+    : { kind: "map", keyType: o.keyType, interval: false, dynamicTimeout: false, valueType: o.valueType, modulus: o.modulus, proto: o.proto };
 }
 
 const VERDICTS: ReadonlySet<string> = new Set(["accept", "drop", "return", "jump", "goto"]);

@@ -9,7 +9,7 @@
  *   bun capture-child.ts <kubeconfig> <mode> <empty-ns> <out-dir> [changes-json]
  */
 import { heapStats } from "bun:jsc";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { backendForMode, nodeFactsConfigFor } from "../../../src/cli/backend-for-mode.ts";
 import { connect } from "../../../src/cli/connect.ts";
@@ -54,8 +54,11 @@ const recording: Runner = async (argv, stdin) => {
   const writes = (argv[0] === "nft" && argv.includes("-f")) || argv[0]!.endsWith("-restore");
   if (!writes) return forward(argv, stdin);
   const file = join(outDir, `script-${n++}.txt`);
-  writeFileSync(file, stdin ?? "");
-  recorded.push({ argv: [...argv], file, bytes: Buffer.byteLength(stdin ?? "") });
+  // The cold-start batches come as `nft -f FILE` (the file exists during the call); replays feed every script on stdin.
+  const from = argv[argv.indexOf("-f") + 1];
+  const script = from && from !== "-" ? readFileSync(from, "utf8") : (stdin ?? "");
+  writeFileSync(file, script);
+  recorded.push({ argv: from && from !== "-" ? argv.map((a) => (a === from ? "-" : a)) : [...argv], file, bytes: Buffer.byteLength(script) });
   return { exitCode: 0, stdout: "", stderr: "" };
 };
 
