@@ -41,24 +41,48 @@ const KEPT_ANNOTATIONS = ["endpoints.kubernetes.io/last-change-trigger-time"];
  * that the schemas pass through: `metadata.managedFields`, every annotation but the trigger
  * time (kubectl's last-applied-configuration alone can be kilobytes per object), and each
  * endpoint's `targetRef`. The informer cache holds every Service and EndpointSlice for the
- * process's life, so these were a large share of its memory (bun run bench B4). Mutates and
- * returns `obj`, which must be the validator's own output (valibot copies objects), never the
- * raw API object. Never throws.
+ * process's life, so these were a large share of its memory (bun run bench B4). Replaces
+ * `metadata` and `endpoints` of `obj` (the validator's own output: valibot copies objects,
+ * never the raw API object) and returns it. Never throws.
  */
 export function trimForCache<T>(obj: T): T {
-  const o = obj as { metadata?: { managedFields?: unknown; annotations?: Record<string, string> }; endpoints?: unknown };
+  const o = obj as { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; endpoints?: unknown };
   const meta = o?.metadata;
   if (meta && typeof meta === "object") {
-    delete meta.managedFields;
-    const ann = meta.annotations;
-    if (ann && typeof ann === "object") {
+    // New objects rather than `delete`: JSC turns an object a property was deleted from into a
+    // dictionary of its own, several times larger (100k endpoints, bun run bench B4).
+    const { managedFields: _dropped, annotations, ...rest } = meta;
+    const next: Record<string, unknown> = rest;
+    if (annotations && typeof annotations === "object") {
       const kept: Record<string, string> = {};
       let any = false;
-      for (const k of KEPT_ANNOTATIONS) if (typeof ann[k] === "string") (kept[k] = ann[k]), (any = true);
-      if (any) meta.annotations = kept;
-      else delete meta.annotations;
+      for (const k of KEPT_ANNOTATIONS) if (typeof annotations[k] === "string") (kept[k] = annotations[k]), (any = true);
+      if (any) next.annotations = kept;
     }
+    o.metadata = next;
   }
-  if (Array.isArray(o?.endpoints)) for (const ep of o.endpoints) if (ep && typeof ep === "object") delete (ep as { targetRef?: unknown }).targetRef;
+  if (Array.isArray(o?.endpoints)) o.endpoints = o.endpoints.map(trimEndpoint);
   return obj;
+}
+
+/** An endpoint without `targetRef`, its conditions shared with every endpoint that has the same ones. */
+function trimEndpoint(ep: unknown): unknown {
+  if (!ep || typeof ep !== "object") return ep;
+  const { targetRef: _dropped, conditions, ...rest } = ep as { targetRef?: unknown; conditions?: unknown };
+  return conditions === undefined ? rest : { ...rest, conditions: sharedConditions(conditions) };
+}
+
+/**
+ * One frozen object per distinct set of endpoint conditions (a few exist; 100k endpoints had
+ * 100k copies). Cached objects are only read, never changed. Anything beyond ready / serving /
+ * terminating keeps its own object.
+ */
+const CONDITIONS = new Map<string, object>();
+const CONDITION_KEYS = new Set(["ready", "serving", "terminating"]);
+function sharedConditions(c: unknown): unknown {
+  if (!c || typeof c !== "object" || Object.keys(c).some((k) => !CONDITION_KEYS.has(k))) return c;
+  const id = JSON.stringify(c);
+  let shared = CONDITIONS.get(id);
+  if (!shared) CONDITIONS.set(id, (shared = Object.freeze({ ...c })));
+  return shared;
 }

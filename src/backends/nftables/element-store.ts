@@ -6,7 +6,8 @@
  */
 import { isVerdict, type ElementObject } from "./objects.ts";
 import { endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
-import type { ServicePortElements } from "./render-service.ts";
+import { diffRuns, elementsOfRuns } from "./endpoint-runs.ts";
+import type { EndpointRun, ServicePortElements } from "./render-service.ts";
 
 /** Identity of an element: its container and key. */
 export function elementId(e: ElementObject): string {
@@ -54,6 +55,8 @@ export class ElementStore {
   #byService = new Map<string, Held[]>();
   /** element id -> its claimants (owner = ServicePort id). */
   #owners = new Map<string, Claims>();
+  /** dispatch element -> the endpoint runs behind it (they enter the table with it). */
+  #runsOf = new Map<ElementObject, EndpointRun[]>();
   /** group chain name -> group and how many ServicePorts use it. */
   #groups = new Map<string, { group: GroupId; uses: number }>();
   /** Services that have per-ServicePort chains or sets (only those with session affinity). */
@@ -124,15 +127,21 @@ export class ElementStore {
       for (const c of contributions) for (const e of c.elements) touched.add(elementId(e));
     }
     const before = new Map([...touched].map((id) => [id, this.#effective(id)]));
+    // Runs are looked up by their anchor, and replacing a contribution forgets its anchors' runs.
+    const runsBefore = new Map([...before].map(([id, was]) => [id, was && this.#runsOf.get(was)]));
     const groupsBefore = new Set(this.#groups.keys());
     for (const [key, contributions] of list) this.#replace(key, contributions);
 
     const diff: StoreDiff = { deletes: [], adds: [], groupsAdded: [], groupsRemoved: [] };
     for (const [id, was] of before) {
       const now = this.#effective(id);
-      if (was && now && elementText(was) === elementText(now)) continue;
-      if (was) diff.deletes.push(was);
-      if (now) diff.adds.push(now);
+      const [wasRuns, nowRuns] = [runsBefore.get(id), now && this.#runsOf.get(now)];
+      if (was && now && elementText(was) === elementText(now)) {
+        if (was !== now) diffRuns(wasRuns, nowRuns, diff.deletes, diff.adds);
+        continue;
+      }
+      if (was) diff.deletes.push(was, ...elementsOfRuns(wasRuns));
+      if (now) diff.adds.push(now, ...elementsOfRuns(nowRuns));
     }
     for (const [name, { group }] of this.#groups) if (!groupsBefore.has(name)) diff.groupsAdded.push(group);
     for (const name of groupsBefore) if (!this.#groups.has(name)) diff.groupsRemoved.push(parseGroupName(name));
@@ -161,17 +170,18 @@ export class ElementStore {
         if (!claimedBefore) return void added.set(id, this.#owners.get(id)!.element);
         const now = this.#effective(id)!;
         if (now === wasEffective) return;
-        if (!added.has(id) && wasEffective) diff.deletes.push(wasEffective);
+        if (!added.has(id) && wasEffective) diff.deletes.push(wasEffective, ...elementsOfRuns(this.#runsOf.get(wasEffective)));
         added.set(id, now);
       });
     }
-    diff.adds = [...added.values()];
+    for (const e of added.values()) diff.adds.push(e, ...elementsOfRuns(this.#runsOf.get(e)));
     return diff;
   }
 
   #replace(key: string, contributions: readonly ServicePortElements[], onClaim?: (id: string, claimedBefore: boolean, wasEffective: ElementObject | undefined) => void): void {
     const old = this.#byService.get(key) ?? [];
     for (const { c, ids } of old) {
+      for (const run of c.runs) this.#runsOf.delete(run.anchor);
       for (const id of ids) this.#unclaim(id, c.owner);
       for (const g of c.groups) {
         const name = groupChainName(g);
@@ -181,6 +191,11 @@ export class ElementStore {
     }
     const held: Held[] = [];
     for (const c of contributions) {
+      for (const run of c.runs) {
+        const list = this.#runsOf.get(run.anchor);
+        if (list) list.push(run);
+        else this.#runsOf.set(run.anchor, [run]);
+      }
       const ids = c.elements.map(elementId);
       held.push({ c, ids });
       if (!onClaim) for (let i = 0; i < ids.length; i++) this.#claim(ids[i]!, c.owner, c.elements[i]!);
@@ -215,15 +230,20 @@ export class ElementStore {
    */
   elements(): ElementObject[] {
     const byContainer = new Map<string, ElementObject[]>();
+    const push = (e: ElementObject) => {
+      const out = byContainer.get(e.container);
+      if (out) out.push(e);
+      else byContainer.set(e.container, [e]);
+    };
     for (const list of this.#byService.values()) {
       for (const { c, ids } of list) {
         for (let i = 0; i < ids.length; i++) {
           const e = c.elements[i]!;
           // The element the key resolves to, once: a lower owner's (or a later duplicate) wins.
           if (this.#contested && this.#effective(ids[i]!) !== e) continue;
-          const out = byContainer.get(e.container);
-          if (out) out.push(e);
-          else byContainer.set(e.container, [e]);
+          push(e);
+          const runs = this.#runsOf.get(e);
+          if (runs) for (const r of elementsOfRuns(runs)) push(r);
         }
       }
     }

@@ -7,7 +7,7 @@
 import { parseCIDR } from "../../lib/cidr.ts";
 import { parseIPv4, parseIPv6, parsePort, type IP } from "../../lib/ip.ts";
 import type { EndpointTarget, ServicePortState } from "../../model/proxy-state.ts";
-import type { ElementObject, EndpointValue, KeyPart, L4Proto, NftFamily, SetObject } from "./objects.ts";
+import type { ElementObject, EndpointValue, KeyPart, L4Proto, NftFamily, SetObject, Verdict } from "./objects.ts";
 import { affinityObjects, type ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
 import {
@@ -38,11 +38,27 @@ export interface SkippedItem {
   reason: string;
 }
 
+/**
+ * The endpoint-map elements behind one dispatch element (`anchor`, in service-ips or
+ * service-nodeports): `key` plus the pick 0..K-1, each to its endpoint. Kept as one record
+ * instead of K elements (they were most of the store's memory and of a full render's objects,
+ * bun run bench B1/B4); they go into the table exactly when their anchor does, because their
+ * keys collide exactly when the anchors' keys do (same address, protocol and port).
+ */
+export interface EndpointRun {
+  anchor: ElementObject;
+  map: string;
+  key: readonly KeyPart[];
+  values: readonly EndpointValue[];
+}
+
 /** One ServicePort's share of the table. */
 export interface ServicePortElements {
   /** The ServicePort id: the owner of these elements (the lowest id wins a contested key). */
   owner: string;
   elements: ElementObject[];
+  /** Endpoint-map elements, by the dispatch element they hang off. */
+  runs: EndpointRun[];
   groups: GroupId[];
   /** Per-ServicePort sets and chains (only Services with session affinity have any). */
   sets: SetObject[];
@@ -67,6 +83,20 @@ const PROTO_PARTS: Readonly<Record<L4Proto, KeyPart>> = {
 };
 const INDEX_PARTS: KeyPart[] = [];
 const indexPart = (i: number): KeyPart => (INDEX_PARTS[i] ??= Object.freeze({ type: "index", index: i }));
+
+/** One frozen `goto <group chain>` per group: every Service of a group points at the same one (10k copies, bun run bench B4). */
+const GOTO_GROUP = new Map<string, Verdict>();
+function gotoGroup(g: GroupId): Verdict {
+  const chain = groupChainName(g);
+  let v = GOTO_GROUP.get(chain);
+  if (!v) GOTO_GROUP.set(chain, (v = Object.freeze({ verdict: "goto", chain })));
+  return v;
+}
+
+/** The elements of `run`, made when a transaction needs them. */
+export function runElements(run: EndpointRun): ElementObject[] {
+  return run.values.map((value, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value }));
+}
 
 function parseFor(family: NftFamily, s: string): IP | null {
   return family === "ip" ? parseIPv4(s) : parseIPv6(s);
@@ -113,7 +143,7 @@ function upsertEndpoint(list: ParsedEndpoint[], firstAt: Map<string, number>, e:
 /** The elements of `sp` in the table of `ctx.family`. Never throws. */
 export function servicePortElements(sp: ServicePortState, ctx: RenderContext): ServicePortElements {
   const skipped: SkippedItem[] = [];
-  const out: ServicePortElements = { owner: sp.id, elements: [], groups: [], sets: [], chains: [], endpoints: 0, skipped, rendered: false };
+  const out: ServicePortElements = { owner: sp.id, elements: [], runs: [], groups: [], sets: [], chains: [], endpoints: 0, skipped, rendered: false };
   const skipAll = (reason: string) => (skipped.push({ servicePort: sp.id, reason }), out);
 
   const proto: L4Proto | undefined = L4_PROTO_OF[sp.protocol];
@@ -176,11 +206,12 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   }
   out.endpoints = union.length;
 
-  const el = (container: string, key: KeyPart[], value?: ElementObject["value"], comment?: string) => {
+  const el = (container: string, key: KeyPart[], value?: ElementObject["value"], comment?: string): ElementObject => {
     const e: ElementObject = { kind: "element", container, key };
     if (value) e.value = value;
     if (comment) e.comment = comment;
     out.elements.push(e);
+    return e;
   };
   // Every address and port part is made once per ServicePort and shared by its elements.
   const addrParts = new Map<string, KeyPart>();
@@ -223,8 +254,8 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   const externallyReachable = external.length > 0 || nodePort !== null;
   const externalLocal = sp.externalTrafficPolicy === "Local" && externallyReachable;
   const internal = internalLocal ? localEps : clusterEps;
-  const fill = (map: string, key: KeyPart[], eps: readonly { value: EndpointValue }[]) => {
-    for (let i = 0; i < eps.length; i++) el(map, [...key, indexPart(i)], eps[i]!.value);
+  const fill = (anchor: ElementObject, map: string, key: KeyPart[], eps: readonly { value: EndpointValue }[]) => {
+    if (eps.length > 0) out.runs.push({ anchor, map, key, values: eps.map((e) => e.value) });
   };
   const svcKey = (a: string): KeyPart[] => [addrPart(a), portPart];
 
@@ -232,8 +263,8 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   else {
     const cluster: GroupId = { kind: "cluster", proto, k: internal.length };
     out.groups.push(cluster);
-    el(SERVICE_IPS_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: groupChainName(cluster) }, comment);
-    fill(groupMapName(cluster), svcKey(clusterIP.text), internal);
+    const anchor = el(SERVICE_IPS_MAP, addrKey(clusterIP.text), gotoGroup(cluster), comment);
+    fill(anchor, groupMapName(cluster), svcKey(clusterIP.text), internal);
   }
 
   if (externallyReachable) {
@@ -246,15 +277,15 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
     for (const a of external) {
       if (usable === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), DROP, comment);
       if (k === 0 && kl === 0) continue;
-      el(SERVICE_IPS_MAP, addrKey(a), { verdict: "goto", chain: groupChainName(ext) }, comment);
-      for (const m of groupMaps(ext)) fill(endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
+      const anchor = el(SERVICE_IPS_MAP, addrKey(a), gotoGroup(ext), comment);
+      for (const m of groupMaps(ext)) fill(anchor, endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
     }
     if (nodePort !== null) {
       if (usable === 0) el(NO_ENDPOINT_NODEPORTS_MAP, nodePortKey(nodePort), DROP, comment);
       if (k > 0 || kl > 0) {
         out.groups.push(np);
-        el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: groupChainName(np) }, comment);
-        for (const m of groupMaps(np)) fill(endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
+        const anchor = el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), gotoGroup(np), comment);
+        for (const m of groupMaps(np)) fill(anchor, endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
       }
     }
   }
