@@ -39,14 +39,15 @@ const KEPT_ANNOTATIONS = ["endpoints.kubernetes.io/last-change-trigger-time"];
 /**
  * Drops, from a validated object about to be cached, the fields no part of the proxy reads and
  * that the schemas pass through: `metadata.managedFields`, every annotation but the trigger
- * time (kubectl's last-applied-configuration alone can be kilobytes per object), and each
- * endpoint's `targetRef`. The informer cache holds every Service and EndpointSlice for the
- * process's life, so these were a large share of its memory (bun run bench B4). Replaces
- * `metadata` and `endpoints` of `obj` (the validator's own output: valibot copies objects,
- * never the raw API object) and returns it. Never throws.
+ * time (kubectl's last-applied-configuration alone can be kilobytes per object); and it shares
+ * endpoint conditions (the endpoint schema already leaves targetRef out). The informer cache
+ * holds every Service and EndpointSlice for the process's life, so these were a large share of
+ * its memory (bun run bench B4). Replaces `metadata` and each endpoint's `conditions` of `obj`
+ * (the validator's own output: valibot copies objects, never the raw API object) and returns
+ * it. Never throws.
  */
 export function trimForCache<T>(obj: T): T {
-  const o = obj as { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; endpoints?: unknown };
+  const o = obj as { metadata?: Record<string, unknown> & { annotations?: Record<string, string> }; endpoints?: { conditions?: unknown }[] };
   const meta = o?.metadata;
   if (meta && typeof meta === "object") {
     // New objects rather than `delete`: JSC turns an object a property was deleted from into a
@@ -61,15 +62,11 @@ export function trimForCache<T>(obj: T): T {
     }
     o.metadata = next;
   }
-  if (Array.isArray(o?.endpoints)) o.endpoints = o.endpoints.map(trimEndpoint);
+  // Endpoints come from the schema without targetRef already; their conditions are shared.
+  if (Array.isArray(o?.endpoints)) {
+    for (const ep of o.endpoints) if (ep && typeof ep === "object" && "conditions" in ep) ep.conditions = sharedConditions(ep.conditions);
+  }
   return obj;
-}
-
-/** An endpoint without `targetRef`, its conditions shared with every endpoint that has the same ones. */
-function trimEndpoint(ep: unknown): unknown {
-  if (!ep || typeof ep !== "object") return ep;
-  const { targetRef: _dropped, conditions, ...rest } = ep as { targetRef?: unknown; conditions?: unknown };
-  return conditions === undefined ? rest : { ...rest, conditions: sharedConditions(conditions) };
 }
 
 /**

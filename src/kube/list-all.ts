@@ -3,6 +3,7 @@
  * between pages (410), the list starts over as one unpaginated request, as client-go's pager
  * does: a consistent snapshot matters more than the page size.
  */
+import { collectYoungGarbage } from "../lib/heap.ts";
 import type { Logger } from "../lib/log.ts";
 import { isApiError } from "./api-error.ts";
 import type { ApiClient } from "./client.ts";
@@ -32,6 +33,10 @@ export async function listAll(
     do {
       const page = await client.list(resource, { ...selectors, limit: opts.pageSize, continue: cont, signal: opts.signal });
       sink.page(page.items);
+      // The page's parsed JSON and validator copies are garbage now: an eden collection (a few
+      // ms) frees them before the next page, instead of the heap growing to hold a whole list's
+      // worth (bun run bench B4: steady RSS ~10 MiB lower at 10k x 10, and B1 no slower).
+      collectYoungGarbage();
       resourceVersion = page.resourceVersion;
       cont = page.continue;
     } while (cont);

@@ -39,9 +39,9 @@ export function diffRuns(before: readonly EndpointRun[] | undefined, after: read
     const a = runElements(was);
     const b = runElements(run);
     for (let i = 0; i < Math.max(a.length, b.length); i++) {
-      const x = was.values[i];
-      const y = run.values[i];
-      if (x && y && x.addr === y.addr && x.port === y.port) continue;
+      const x = was.targets[i];
+      const y = run.targets[i];
+      if (x && y && x.ip === y.ip && x.port === y.port) continue;
       if (x) deletes.push(a[i]!);
       if (y) adds.push(b[i]!);
     }

@@ -49,7 +49,8 @@ export interface EndpointRun {
   anchor: ElementObject;
   map: string;
   key: readonly KeyPart[];
-  values: readonly EndpointValue[];
+  /** The endpoints of picks 0..K-1: the model's own list when parsing changed nothing (no copy kept per run). */
+  targets: readonly EndpointTarget[];
 }
 
 /** One ServicePort's share of the table. */
@@ -95,7 +96,7 @@ function gotoGroup(g: GroupId): Verdict {
 
 /** The elements of `run`, made when a transaction needs them. */
 export function runElements(run: EndpointRun): ElementObject[] {
-  return run.values.map((value, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value }));
+  return run.targets.map((t, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value: { addr: t.ip, port: t.port } }));
 }
 
 function parseFor(family: NftFamily, s: string): IP | null {
@@ -254,8 +255,13 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   const externallyReachable = external.length > 0 || nodePort !== null;
   const externalLocal = sp.externalTrafficPolicy === "Local" && externallyReachable;
   const internal = internalLocal ? localEps : clusterEps;
-  const fill = (anchor: ElementObject, map: string, key: KeyPart[], eps: readonly { value: EndpointValue }[]) => {
-    if (eps.length > 0) out.runs.push({ anchor, map, key, values: eps.map((e) => e.value) });
+  // Runs keep the model's endpoint lists where parsing changed nothing (nearly always).
+  const same = (parsed: readonly ParsedEndpoint[], model: readonly EndpointTarget[]) => parsed.length === model.length && parsed.every((e, i) => e.ip === model[i]!.ip && e.port === model[i]!.port);
+  const clusterTargets = same(clusterEps, sp.endpoints) ? sp.endpoints : clusterEps;
+  const localTargets = same(localEps, sp.localEndpoints ?? []) ? (sp.localEndpoints ?? []) : localEps;
+  const targetsOf = (eps: readonly ParsedEndpoint[]) => (eps === localEps ? localTargets : clusterTargets);
+  const fill = (anchor: ElementObject, map: string, key: KeyPart[], eps: readonly ParsedEndpoint[]) => {
+    if (eps.length > 0) out.runs.push({ anchor, map, key, targets: targetsOf(eps) });
   };
   const svcKey = (a: string): KeyPart[] => [addrPart(a), portPart];
 

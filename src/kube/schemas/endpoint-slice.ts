@@ -10,22 +10,24 @@ import { ProtocolSchema } from "./service.ts";
 /** The label that ties a slice to its Service. */
 export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
-export const EndpointConditionsSchema = v.looseObject({
+// Endpoints and their parts are plain `object`s: unknown fields (targetRef, deprecatedTopology)
+// are left out of the validated copy, which the informer cache keeps for the object's life.
+export const EndpointConditionsSchema = v.object({
   ready: v.optional(v.nullable(v.boolean())),
   serving: v.optional(v.nullable(v.boolean())),
   terminating: v.optional(v.nullable(v.boolean())),
 });
 
-export const EndpointSchema = v.looseObject({
+export const EndpointSchema = v.object({
   addresses: v.pipe(v.array(IPStringSchema), v.minLength(1)),
   conditions: v.optional(EndpointConditionsSchema, {}),
   nodeName: v.optional(v.nullable(v.string())),
   zone: v.optional(v.nullable(v.string())),
   hints: v.optional(
     v.nullable(
-      v.looseObject({
-        forZones: v.optional(v.array(v.looseObject({ name: v.string() }))),
-        forNodes: v.optional(v.array(v.looseObject({ name: v.string() }))),
+      v.object({
+        forZones: v.optional(v.array(v.object({ name: v.string() }))),
+        forNodes: v.optional(v.array(v.object({ name: v.string() }))),
       }),
     ),
   ),
