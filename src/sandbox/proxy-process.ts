@@ -26,7 +26,7 @@ export interface ProxyProcess {
   log(): string;
   /** Resolves once /healthz answers 200; rejects with its log if it exits or `timeoutMs` passes. */
   waitHealthy(timeoutMs: number): Promise<void>;
-  /** Resolves once a sync has completed after `sinceSeconds` (unix seconds), read from /metrics. */
+  /** Resolves once every family's sync has completed after `sinceSeconds` (unix seconds), read from /metrics. */
   waitSyncedAfter(sinceSeconds: number, timeoutMs: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -79,9 +79,10 @@ export function startProxyProcess(o: ProxyProcessOptions): ProxyProcess {
     log: () => text,
     waitHealthy: (timeoutMs) => poll("/healthz 200", timeoutMs, async () => (await fetch(healthzUrl)).status === 200),
     waitSyncedAfter: (since, timeoutMs) =>
+      // Families sync side by side: wait until IPv4 and every other family listed have synced since.
       poll("a sync", timeoutMs, async () => {
-        const m = /^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{[^}]*\} (\S+)$/m.exec(await (await fetch(metricsUrl)).text());
-        return m !== null && Number(m[1]) > since;
+        const times = [...(await (await fetch(metricsUrl)).text()).matchAll(/^kubeproxy_sync_proxy_rules_last_timestamp_seconds\{ip_family="(\w+)"\} (\S+)$/gm)];
+        return times.some(([, family]) => family === "IPv4") && times.every(([, , t]) => Number(t) > since);
       }),
     async stop() {
       if (exited) return;

@@ -64,7 +64,13 @@ for (const size of sizes) {
     const raw = new Map<string, number[]>(KINDS.map((k) => [k, []]));
     await withNetns("b2raw", async (ns) => {
       await replay(cap.full, ns);
-      for (const [k, c] of changes.entries()) raw.get(c.kind)!.push((await replay(cap.changes[k]!, ns)).ms);
+      for (const [k, c] of changes.entries()) {
+        // The sync's own transaction is what event-to-commit waits for; a follow-up that deletes
+        // groups the sync emptied runs after the commit (replayed for the table's sake, not timed).
+        const [own, ...followUp] = cap.changes[k]!;
+        raw.get(c.kind)!.push(own ? (await replay([own], ns)).ms : 0);
+        if (followUp.length > 0) await replay(followUp, ns);
+      }
     });
     const all: number[] = [];
     for (const kind of KINDS) {
@@ -79,7 +85,7 @@ for (const size of sizes) {
         goal: "<= 30 ms and <= raw + 15 ms",
         met: median(o) <= 30 && median(o) <= median(w) + 15,
       });
-      emitNote(`B2 ${sizeLabel(size)} ${kind}: of ${fmtMs(median(o))} event-to-commit, the proxy's own sync (model + render + nft, its log's elapsed) took ${fmtMs(median(inProxy.get(kind)!))}; the rest is watch delivery and scheduling; delta ${cap.changes[changes.findIndex((c) => c.kind === kind)]!.map((s) => `${s.bytes} B`).join(" + ")}`);
+      emitNote(`B2 ${sizeLabel(size)} ${kind}: of ${fmtMs(median(o))} event-to-commit, the proxy's own sync (model + render + nft, its log's elapsed) took ${fmtMs(median(inProxy.get(kind)!))}; the rest is watch delivery and scheduling; delta ${cap.changes[changes.findIndex((c) => c.kind === kind)]!.map((s) => `${s.bytes} B`).join(" + then, after the commit, ")}`);
     }
     perSizeMedian.set(n, median(all));
   } finally {
