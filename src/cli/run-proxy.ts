@@ -87,7 +87,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   const metrics = createProxyMetrics(config.mode);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal, metrics });
   registerProcessMetrics(metrics.registry);
-  const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode);
+  const board = new StatusBoard({ mode: config.mode, version: `v${packageJson.version}`, runtime: `bun ${Bun.version}`, node: config.hostname, startedAt: realClock.now() }, config.apiMode, ["IPv4", "IPv6"]);
   let syncRunner: BoundedFrequencyRunner | undefined;
   // Both families; NodePorts, external addresses and masquerading from NodeFacts.
   // Health-check node ports listen on the NodePort addresses. In the sandbox those live in the

@@ -44,6 +44,16 @@ describe("StatusBoard and /status", () => {
     });
   });
 
+  test("with both families programmed, ready waits for the second one's first sync (they sync side by side)", () => {
+    const board = new StatusBoard(info, "watch", ["IPv4", "IPv6"]);
+    board.recordSync(sync({ family: "IPv6" }));
+    expect(board.ready()).toBe(false);
+    board.recordSync(sync({ family: "IPv4", ok: false, full: null, error: "nft: refused" }));
+    expect(board.ready()).toBe(false);
+    board.recordSync(sync());
+    expect(board.ready()).toBe(true);
+  });
+
   test("a failed sync is the last sync; what is programmed stays the last success", () => {
     const board = new StatusBoard(info, "watch");
     board.recordSync(sync());

@@ -55,13 +55,15 @@ export class StatusBoard {
   constructor(
     readonly info: StatusInfo,
     apiMode: "watch" | "poll",
+    /** The families the proxy programs: ready needs a successful sync of each (they sync side by side). */
+    private readonly families: readonly IPFamily[] = ["IPv4"],
   ) {
     this.api = { mode: apiMode, state: "connecting", since: info.startedAt, lastError: null };
   }
 
-  /** Ready (upstream has no /readyz; ours): a first sync has succeeded. */
+  /** Ready (upstream has no /readyz; ours): a first sync of every family has succeeded. */
   ready(): boolean {
-    return this.lastSuccess.size > 0;
+    return this.families.every((f) => this.lastSuccess.has(f));
   }
 
   recordSync(r: SyncRecord): void {
