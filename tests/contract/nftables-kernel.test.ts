@@ -73,18 +73,23 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
   });
 
   test("a cold start loaded in batches (nft -f FILE per batch) ends with the table one full sync builds", async () => {
-    await createNftClient(netns().runner).deleteTable("ip");
+    const client = createNftClient(netns().runner);
+    await client.deleteTable("ip");
+    // The existence check is checked by the kernel but never applied: asking twice finds nothing.
+    expect(await client.hasTable("ip")).toBe(false);
+    expect(await client.hasTable("ip")).toBe(false);
     const fake = createFakeNft();
     await createNftablesBackend({ runner: scriptedRunner([]), client: fake }).sync(stateA);
     const calls: string[][] = [];
     const runner = async (argv: readonly string[], stdin?: string) => (calls.push([...argv]), netns().runner(argv, stdin));
     await createNftablesBackend({ runner, coldBatches: { first: 1, rest: 2 } }).sync(stateA);
-    expect(calls[0]).toEqual(["nft", "list", "tables", "ip"]);
+    expect(calls[0]).toEqual(["nft", "-c", "create", "table", "ip", "kube-proxy"]);
     const batches = calls.filter((c) => c[1] === "-f");
     expect(batches.length).toBeGreaterThanOrEqual(4);
     expect(batches.every((c) => c[2] !== "-")).toBe(true);
     const listed = await netns().runner(["nft", "list", "table", "ip", "kube-proxy"]);
     expect(canonicalListing(listed.stdout)).toBe(fake.dump("ip"));
+    expect(await client.hasTable("ip")).toBe(true);
   });
 
   test("partial syncs on the real kernel: same dump as the fake, and as a fresh full sync", async () => {

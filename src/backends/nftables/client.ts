@@ -35,7 +35,12 @@ export interface NftClient {
    * validation error (nothing is run) or nft exits non-zero (the kernel changed nothing).
    */
   apply(tx: Transaction, options?: ApplyOptions): Promise<ApplyResult>;
-  /** True when table `family table` exists (`nft list tables`, which lists no contents). Throws BackendError("apply") when nft fails. */
+  /**
+   * True when table `family table` exists: `nft -c create table`, checked by the kernel and never
+   * applied, fails with "File exists" when it does (~15 ms; nft 1.0.6's `list tables` fetches
+   * every element first: 1.6-1.8 s at 10k Services). Throws BackendError("apply") when nft fails
+   * otherwise.
+   */
   hasTable(family: NftFamily, table?: string): Promise<boolean>;
   /** `nft list table <family> <table>` text, for tests and debugging; throws BackendError("apply") when nft fails (also when the table is missing). */
   listTable(family: NftFamily, table?: string): Promise<string>;
@@ -76,9 +81,10 @@ export function createNftClient(runner: Runner): NftClient {
     apply,
     async hasTable(family, table = KUBE_PROXY_TABLE) {
       const probe = new Transaction({ family, table }); // validates the table name
-      const out = await run(runner, ["nft", "list", "tables", probe.family]);
-      if (out.exitCode !== 0) throw new BackendError("apply", `nft list tables ${family} exited ${out.exitCode}: ${out.stderr.trim()}`);
-      return out.stdout.split("\n").some((line) => line.trim() === `table ${probe.family} ${probe.table}`);
+      const out = await run(runner, ["nft", "-c", "create", "table", probe.family, probe.table]);
+      if (out.exitCode === 0) return false;
+      if (/File exists/.test(out.stderr)) return true;
+      throw new BackendError("apply", `nft -c create table ${family} ${table} exited ${out.exitCode}: ${out.stderr.trim()}`);
     },
     async listTable(family, table = KUBE_PROXY_TABLE) {
       const probe = new Transaction({ family, table }); // validates the table name

@@ -55,7 +55,7 @@ const recording: Runner = async (argv, stdin) => {
   if (!writes) return forward(argv, stdin);
   const file = join(outDir, `script-${n++}.txt`);
   // The cold-start batches come as `nft -f FILE` (the file exists during the call); replays feed every script on stdin.
-  const from = argv[argv.indexOf("-f") + 1];
+  const from = argv.includes("-f") ? argv[argv.indexOf("-f") + 1] : undefined;
   const script = from && from !== "-" ? readFileSync(from, "utf8") : (stdin ?? "");
   writeFileSync(file, script);
   recorded.push({ argv: from && from !== "-" ? argv.map((a) => (a === from ? "-" : a)) : [...argv], file, bytes: Buffer.byteLength(script) });
