@@ -82,8 +82,10 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
     return 1;
   }
 
-  await setConntrackSysctls(config, runner, log);
-  await cleanupOtherModes(config.mode, runner, log);
+  // The sysctls and the other mode's leftovers do not need the API server: they are done while
+  // the first lists arrive (about 50 ms of processes at every start), and the first sync waits
+  // for them (neither ever throws: each logs what failed).
+  const preparing = Promise.all([setConntrackSysctls(config, runner, log), cleanupOtherModes(config.mode, runner, log)]);
   const metrics = createProxyMetrics(config.mode);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal, metrics });
   registerProcessMetrics(metrics.registry);
@@ -122,14 +124,18 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   // Upstream exits when its config file changes, to be restarted with the new one.
   const configWatcher = config.configFile ? watch(config.configFile, () => fatal(`the config file ${config.configFile} changed; exiting to be restarted with it`)) : undefined;
 
+  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier: theProxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
+  await preparing;
   syncRunner.start();
+  // Lists that completed while preparing asked for a sync before the runner ran; ask again (only
+  // then: a sync before the lists would count against --min-sync-period and delay the first one).
+  if (theProxier.ready()) syncRunner.run();
   // Upstream's iptables canary: checked every sync period; if our rules were flushed, resync in full.
   const watchdog = backend.watchdog
     ? setInterval(() => {
         void backend.watchdog!().then((gone) => gone && syncRunner!.run(), (e: Error) => log.warn("Canary check failed", { err: e }));
       }, config.syncPeriodMs)
     : undefined;
-  const informers = startProxyInformers({ connection, nodeName: config.hostname, proxier: theProxier, log: log.with("informer"), board, apiMode: config.apiMode, pollIntervalMs: config.pollIntervalMs });
 
   const signalled = new Promise<string>((resolve) => {
     process.once("SIGINT", () => resolve("SIGINT"));
