@@ -100,11 +100,14 @@ export async function cleanupOtherModes(mode: ProxyMode, runner: Runner, log: Lo
           ["ip6tables", () => createIptablesBackend({ runner, family: "IPv6", log }).cleanup()],
         ]
       : [["nftables", () => createNftablesBackend({ runner, log }).cleanup()]];
-  for (const [what, run] of attempts) {
-    try {
-      await run();
-    } catch (e) {
-      log.warn("Could not remove the other proxy mode's leftover rules", { mode: what, err: e });
-    }
-  }
+  // Side by side: each family's tools are a few processes (iptables-nft ones take 15-25 ms each).
+  await Promise.all(
+    attempts.map(async ([what, run]) => {
+      try {
+        await run();
+      } catch (e) {
+        log.warn("Could not remove the other proxy mode's leftover rules", { mode: what, err: e });
+      }
+    }),
+  );
 }

@@ -83,9 +83,11 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   }
 
   // The sysctls and the other mode's leftovers do not need the API server: they are done while
-  // the first lists arrive (about 50 ms of processes at every start), and the first sync waits
-  // for them (neither ever throws: each logs what failed).
-  const preparing = Promise.all([setConntrackSysctls(config, runner, log), cleanupOtherModes(config.mode, runner, log)]);
+  // the first lists arrive (over 100 ms of processes at every start). The first sync waits for
+  // the other mode's rules to be gone, not for the conntrack timeouts, which no rule depends on.
+  // Neither ever throws: each logs what failed.
+  const sysctls = setConntrackSysctls(config, runner, log);
+  const preparing = cleanupOtherModes(config.mode, runner, log);
   const metrics = createProxyMetrics(config.mode);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal, metrics });
   registerProcessMetrics(metrics.registry);
@@ -144,6 +146,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   const ending = await Promise.race([signalled.then((signal) => ({ signal, error: null })), fatalError.then((error) => ({ signal: null, error }))]);
   if (ending.error) log.error(`Exiting: ${ending.error}; the rules stay in place`);
   else log.info("Shutting down; the rules stay in place", { signal: ending.signal });
+  await sysctls;
   configWatcher?.close();
   clearInterval(watchdog);
   await informers.stop();
