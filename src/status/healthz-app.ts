@@ -1,7 +1,7 @@
 /**
  * The health server's app (upstream's --healthz-bind-address, default 0.0.0.0:10256): /healthz
- * and /livez with upstream's JSON bodies, 200 or 503; and our /readyz (200 once a first sync of
- * each IP family has succeeded, for a DaemonSet's readiness probe). A pure request -> response over a read-only view
+ * and /livez with upstream's JSON bodies, 200 or 503; and our /readyz (200 once each IP family's
+ * first sync has finished and one has succeeded, for a DaemonSet's readiness probe). A pure request -> response over a read-only view
  * of the proxy's health.
  */
 import { Hono } from "hono";
@@ -14,7 +14,7 @@ export interface HealthView {
   /** 2 x sync-period, as upstream. */
   timeoutMs: number;
   metrics: ProxyMetrics;
-  /** True once a first sync of each family has succeeded; absent: /readyz is not served. */
+  /** True once each family's first sync has finished and one succeeded; absent: /readyz is not served. */
   ready?: () => boolean;
 }
 

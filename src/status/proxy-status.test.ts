@@ -44,14 +44,24 @@ describe("StatusBoard and /status", () => {
     });
   });
 
-  test("with both families programmed, ready waits for the second one's first sync (they sync side by side)", () => {
+  test("with both families programmed, ready waits for the other one's first sync to finish (they sync side by side)", () => {
     const board = new StatusBoard(info, "watch", ["IPv4", "IPv6"]);
     board.recordSync(sync({ family: "IPv6" }));
     expect(board.ready()).toBe(false);
-    board.recordSync(sync({ family: "IPv4", ok: false, full: null, error: "nft: refused" }));
+    board.recordSync(sync());
+    expect(board.ready()).toBe(true);
+  });
+
+  test("a family that cannot be programmed (no IPv6 in the kernel) does not keep the node unready; no success at all does", () => {
+    const board = new StatusBoard(info, "watch", ["IPv4", "IPv6"]);
+    board.recordSync(sync({ family: "IPv6", ok: false, full: null, error: "nft: no ip6 support" }));
     expect(board.ready()).toBe(false);
     board.recordSync(sync());
     expect(board.ready()).toBe(true);
+    const none = new StatusBoard(info, "watch", ["IPv4", "IPv6"]);
+    none.recordSync(sync({ family: "IPv6", ok: false, full: null, error: "x" }));
+    none.recordSync(sync({ ok: false, full: null, error: "y" }));
+    expect(none.ready()).toBe(false);
   });
 
   test("a failed sync is the last sync; what is programmed stays the last success", () => {

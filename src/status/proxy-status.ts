@@ -55,15 +55,17 @@ export class StatusBoard {
   constructor(
     readonly info: StatusInfo,
     apiMode: "watch" | "poll",
-    /** The families the proxy programs: ready needs a successful sync of each (they sync side by side). */
+    /** The families the proxy programs: ready waits for each one's first sync (they sync side by side). */
     private readonly families: readonly IPFamily[] = ["IPv4"],
   ) {
     this.api = { mode: apiMode, state: "connecting", since: info.startedAt, lastError: null };
   }
 
-  /** Ready (upstream has no /readyz; ours): a first sync of every family has succeeded. */
+  /** Ready (upstream has no /readyz; ours): every family's first sync has finished and one succeeded. */
   ready(): boolean {
-    return this.families.every((f) => this.lastSuccess.has(f));
+    // Every family's first sync has finished (they run side by side), and one succeeded: a node
+    // that cannot program one family (no IPv6 in its kernel) still becomes ready with the other.
+    return this.lastSuccess.size > 0 && this.families.every((f) => this.lastSync.has(f));
   }
 
   recordSync(r: SyncRecord): void {
