@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { isBackendError } from "../backend.ts";
 import { scriptedRunner } from "../../lib/exec.ts";
 import { createNftClient } from "./client.ts";
@@ -13,6 +14,44 @@ describe("createNftClient", () => {
     const r = await createNftClient(runner).apply(t);
     expect(runner.calls).toHaveLength(1);
     expect(r.scriptBytes).toBe(Buffer.byteLength(t.toScript()));
+  });
+
+  test("viaFile: nft -f FILE gets the script from a private file that is gone afterwards", async () => {
+    const t = tx();
+    let seen: { file: string; text: string; mode: number } | null = null;
+    const r = await createNftClient(async (argv, stdin) => {
+      expect(argv.slice(0, 2)).toEqual(["nft", "-f"]);
+      expect(stdin).toBeUndefined();
+      const file = argv[2]!;
+      seen = { file, text: readFileSync(file, "utf8"), mode: statSync(file).mode & 0o777 };
+      return { exitCode: 0, stdout: "", stderr: "" };
+    }).apply(t, { viaFile: true });
+    expect(seen!.text).toBe(t.toScript());
+    expect(seen!.mode).toBe(0o600);
+    expect(existsSync(seen!.file)).toBe(false);
+    expect(r.scriptBytes).toBe(Buffer.byteLength(t.toScript()));
+  });
+
+  test("viaFile without a writable temporary directory falls back to stdin", async () => {
+    const t = tx();
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = "/proc/no-such-dir";
+    try {
+      const runner = scriptedRunner([{ argv: ["nft", "-f", "-"], stdin: t.toScript() }]);
+      await createNftClient(runner).apply(t, { viaFile: true });
+      expect(runner.calls).toHaveLength(1);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+  });
+
+  test("hasTable: nft -c create table answers false (exit 0), true (File exists), or throws", async () => {
+    const argv = ["nft", "-c", "create", "table", "ip", "kube-proxy"];
+    expect(await createNftClient(scriptedRunner([{ argv }])).hasTable("ip")).toBe(false);
+    expect(await createNftClient(scriptedRunner([{ argv, result: { exitCode: 1, stderr: "Error: Could not process rule: File exists\n" } }])).hasTable("ip")).toBe(true);
+    const err = await createNftClient(scriptedRunner([{ argv, result: { exitCode: 1, stderr: "Error: Operation not permitted\n" } }])).hasTable("ip").catch((e) => e);
+    expect(isBackendError(err, "apply")).toBe(true);
   });
 
   test("a non-zero exit is BackendError(apply) carrying nft's stderr", async () => {

@@ -62,13 +62,18 @@ export function createNftClient(runner: Runner): NftClient {
     try {
       let argv = ["nft", "-f", "-"];
       if (options.viaFile) {
-        // mkdtemp makes the directory private (0700): nobody else can swap the file.
-        dir = mkdtempSync(join(tmpdir(), "kube-proxy-nft-"));
-        const file = join(dir, "batch.nft");
-        writeFileSync(file, script, { mode: 0o600 });
-        argv = ["nft", "-f", file];
+        try {
+          // mkdtemp makes the directory private (0700): nobody else can swap the file.
+          dir = mkdtempSync(join(tmpdir(), "kube-proxy-nft-"));
+          const file = join(dir, "batch.nft");
+          writeFileSync(file, script, { mode: 0o600 });
+          argv = ["nft", "-f", file];
+        } catch {
+          // No writable temporary directory (a read-only root filesystem): stdin works too, it
+          // only overlaps less with the caller's work.
+        }
       }
-      const out = await run(runner, argv, options.viaFile ? undefined : script);
+      const out = await run(runner, argv, argv[2] === "-" ? script : undefined);
       if (out.exitCode !== 0) {
         throw new BackendError("apply", `${argv.join(" ")} exited ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`);
       }
