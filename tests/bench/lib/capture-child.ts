@@ -105,5 +105,5 @@ for (const c of (changesJson ? JSON.parse(changesJson) : []) as Change[]) {
   await proxier.sync();
   changes.push(recorded);
 }
-process.stdout.write(JSON.stringify({ listMs, modelMs, syncMs, rssKB, memory, full, changes } satisfies CaptureResult) + "\n");
+await Bun.write(Bun.stdout, JSON.stringify({ listMs, modelMs, syncMs, rssKB, memory, full, changes } satisfies CaptureResult) + "\n");
 process.exit(0);

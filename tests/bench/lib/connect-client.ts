@@ -40,7 +40,7 @@ if (mode === "seq") {
     if (r.ok) ms.push(r.ms);
     else failed++;
   }
-  process.stdout.write(JSON.stringify({ ms, failed }) + "\n");
+  await Bun.write(Bun.stdout, JSON.stringify({ ms, failed }) + "\n");
 } else if (mode === "rate") {
   const perSecond = Number(a);
   const durationMs = Number(b);
@@ -56,6 +56,8 @@ if (mode === "seq") {
   }
   const results = await Promise.all(pending);
   const failures = results.filter((r) => !r.ok).map((r) => ({ at: Math.round(r.at), code: r.code }));
-  process.stdout.write(JSON.stringify({ sent: results.length, ok: results.length - failures.length, failures: failures.slice(0, 50), failedCount: failures.length, spanMs: performance.now() - start }) + "\n");
+  await Bun.write(Bun.stdout, JSON.stringify({ sent: results.length, ok: results.length - failures.length, failures: failures.slice(0, 50), failedCount: failures.length, spanMs: performance.now() - start }) + "\n");
 }
+// Bun.write above has written everything when it resolves; process.stdout.write then exit could cut a
+// large result off on a pipe (it did once: 20k latencies, "JSON Parse error" in B5).
 process.exit(0);
