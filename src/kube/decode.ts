@@ -71,14 +71,14 @@ export function trimForCache<T>(obj: T): T {
 
 /**
  * One frozen object per distinct set of endpoint conditions (a few exist; 100k endpoints had
- * 100k copies). Cached objects are only read, never changed. Anything beyond ready / serving /
- * terminating keeps its own object.
+ * 100k copies). Cached objects are only read, never changed. The schema keeps only ready,
+ * serving and terminating, so those three (and which of them are present) identify it.
  */
 const CONDITIONS = new Map<string, object>();
-const CONDITION_KEYS = new Set(["ready", "serving", "terminating"]);
 function sharedConditions(c: unknown): unknown {
-  if (!c || typeof c !== "object" || Object.keys(c).some((k) => !CONDITION_KEYS.has(k))) return c;
-  const id = JSON.stringify(c);
+  if (!c || typeof c !== "object") return c;
+  const { ready, serving, terminating } = c as Record<string, unknown>;
+  const id = `${"ready" in c}${ready}|${"serving" in c}${serving}|${"terminating" in c}${terminating}`;
   let shared = CONDITIONS.get(id);
   if (!shared) CONDITIONS.set(id, (shared = Object.freeze({ ...c })));
   return shared;

@@ -4,11 +4,6 @@
  * point where a large batch just became garbage lowers the process's steady memory.
  */
 
-/** A full, synchronous collection. */
-export function collectGarbage(): void {
-  Bun.gc(true);
-}
-
 /** An eden collection: only what was allocated since the last one (cheap; frees short-lived garbage). */
 export function collectYoungGarbage(): void {
   Bun.gc(false);

@@ -57,26 +57,17 @@ export function coldBatchesOf(ports: readonly ServicePortState[], batches: ColdB
  * batch while nft loads the previous. Returns the final render (store and groups as a single
  * full sync would leave them) and the bytes sent. Throws the first apply's BackendError; the
  * table may then hold some batches, and the caller's next sync must be a full one.
- * `onRendered` sees each batch's render before it is applied (for its skipped-value warnings).
  */
-export async function applyColdPipeline(
-  state: ProxyState,
-  ctx: RenderContext,
-  client: NftClient,
-  batches: ColdBatches,
-  onRendered: (batch: SyncRender) => void = () => {},
-): Promise<{ render: SyncRender; scriptBytes: number }> {
+export async function applyColdPipeline(state: ProxyState, ctx: RenderContext, client: NftClient, batches: ColdBatches): Promise<{ render: SyncRender; scriptBytes: number }> {
   const [first = [], ...rest] = coldBatchesOf(state.servicePorts, batches);
   const { index: _whole, ...plain } = state;
   let render = renderFull({ ...plain, servicePorts: first }, ctx);
-  onRendered(render);
   const skipped = [...render.skipped];
   let inflight = client.apply(render.tx, { viaFile: true });
   let scriptBytes = 0;
   try {
     for (const batch of rest) {
       const next = renderAppend(batch, ctx, render.store, render.present);
-      onRendered(next);
       skipped.push(...next.skipped);
       scriptBytes += (await inflight).scriptBytes;
       inflight = client.apply(next.tx, { viaFile: true });

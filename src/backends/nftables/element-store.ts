@@ -4,16 +4,16 @@
  * claimed by two ServicePorts (two Services with the same address, protocol and port) goes to
  * the lowest ServicePort id, in full and partial syncs alike, so both always agree.
  */
-import { isVerdict, type ElementObject } from "./objects.ts";
-import { endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
-import { diffRuns, elementsOfRuns } from "./endpoint-runs.ts";
-import type { EndpointRun, ServicePortElements } from "./render-service.ts";
+import { isVerdict, partText, type ElementObject } from "./objects.ts";
+import { endpointMapName, groupChainName, groupMaps, parseGroupName, type GroupId } from "./names.ts";
+import { diffRuns, elementsOfRuns, type EndpointRun } from "./endpoint-runs.ts";
+import type { ServicePortElements } from "./render-service.ts";
 
 /** Identity of an element: its container and key. */
 export function elementId(e: ElementObject): string {
   // Each container has one key type, so the parts' printed values identify the key.
   let id = e.container;
-  for (const p of e.key) id += ` ${p.type === "addr" ? p.addr : p.type === "prefix" ? p.cidr : p.type === "inet_proto" ? p.proto : p.type === "inet_service" ? p.port : p.index}`;
+  for (const p of e.key) id += ` ${partText(p)}`;
   return id;
 }
 
@@ -229,27 +229,20 @@ export class ElementStore {
    * every id (a tenth of a full sync's render at 10k Services).
    */
   elements(): ElementObject[] {
-    const byContainer = new Map<string, ElementObject[]>();
-    const push = (e: ElementObject) => {
-      const out = byContainer.get(e.container);
-      if (out) out.push(e);
-      else byContainer.set(e.container, [e]);
-    };
+    const held: ElementObject[] = [];
     for (const list of this.#byService.values()) {
       for (const { c, ids } of list) {
         for (let i = 0; i < ids.length; i++) {
           const e = c.elements[i]!;
           // The element the key resolves to, once: a lower owner's (or a later duplicate) wins.
           if (this.#contested && this.#effective(ids[i]!) !== e) continue;
-          push(e);
+          held.push(e);
           const runs = this.#runsOf.get(e);
-          if (runs) for (const r of elementsOfRuns(runs)) push(r);
+          if (runs) for (const r of elementsOfRuns(runs)) held.push(r);
         }
       }
     }
-    const all: ElementObject[] = [];
-    for (const list of byContainer.values()) for (const e of list) all.push(e);
-    return all;
+    return byContainer(held);
   }
 
   /** The groups in use, sorted by chain name. */
@@ -293,10 +286,15 @@ export class ElementStore {
   }
 }
 
-/** Inverse of groupChainName. */
-export function parseGroupName(name: string): GroupId {
-  const [, kind, proto, k, kl] = /^group-(cluster|external-local|nodeport-local|external|nodeport)-(tcp|udp|sctp)-(\d+)(?:-(\d+))?$/.exec(name) ?? [];
-  if (!kind || !proto || !k) throw new Error(`not a group chain name: ${name}`);
-  const g: GroupId = { kind: kind as GroupId["kind"], proto: proto as GroupId["proto"], k: Number(k) };
-  return kl === undefined ? g : { ...g, kl: Number(kl) };
+/** `elements` grouped by container (containers in order of first use), each group in its given order. */
+export function byContainer(elements: readonly ElementObject[]): ElementObject[] {
+  const groups = new Map<string, ElementObject[]>();
+  for (const e of elements) {
+    const list = groups.get(e.container);
+    if (list) list.push(e);
+    else groups.set(e.container, [e]);
+  }
+  const all: ElementObject[] = [];
+  for (const list of groups.values()) for (const e of list) all.push(e);
+  return all;
 }

@@ -1,13 +1,33 @@
 /**
- * Endpoint runs (render-service.ts) as element changes: all of a run's elements when its anchor
+ * Endpoint runs, and runs as element changes: all of a run's elements when its anchor
  * enters or leaves the table, and only the picks whose endpoint differs when one anchor's runs
  * are replaced by another's (a partial sync of a Service whose dispatch element stayed the same).
  */
-import type { ElementObject, KeyPart } from "./objects.ts";
-import { runElements, type EndpointRun } from "./render-service.ts";
+import type { EndpointTarget } from "../../model/proxy-state.ts";
+import { partText, type ElementObject, type KeyPart } from "./objects.ts";
 
-const partText = (p: KeyPart): string =>
-  p.type === "addr" ? p.addr : p.type === "prefix" ? p.cidr : p.type === "inet_proto" ? p.proto : p.type === "inet_service" ? String(p.port) : String(p.index);
+/**
+ * The endpoint-map elements behind one dispatch element (`anchor`, in service-ips or
+ * service-nodeports): `key` plus the pick 0..K-1, each to its endpoint. Kept as one record
+ * instead of K elements (they were most of the store's memory and of a full render's objects,
+ * bun run bench B1/B4); they go into the table exactly when their anchor does, because their
+ * keys collide exactly when the anchors' keys do (same address, protocol and port).
+ */
+export interface EndpointRun {
+  anchor: ElementObject;
+  map: string;
+  key: readonly KeyPart[];
+  /** The endpoints of picks 0..K-1: the model's own list when parsing changed nothing (no copy kept per run). */
+  targets: readonly EndpointTarget[];
+}
+
+const INDEX_PARTS: KeyPart[] = [];
+const indexPart = (i: number): KeyPart => (INDEX_PARTS[i] ??= Object.freeze({ type: "index", index: i }));
+
+/** The elements of `run`, made when a transaction needs them. */
+export function runElements(run: EndpointRun): ElementObject[] {
+  return run.targets.map((t, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value: { addr: t.ip, port: t.port } }));
+}
 
 /** The container and key of a run, without the pick. */
 function runKey(run: EndpointRun): string {

@@ -3,7 +3,7 @@
  * rules in chain order, elements sorted), and `canonicalListing`, which brings the real nft's
  * output to the same form, so a test can compare the fake with the kernel.
  */
-import { PRIORITY_VALUES, isVerdict, type ElementObject, type KeyPart, type MapObject, type NftFamily, type PacketField, type RuleFragment, type RuleObject, type SetObject } from "./objects.ts";
+import { PRIORITY_VALUES, isVerdict, partText, type ElementObject, type KeyPart, type MapObject, type NftFamily, type PacketField, type RuleFragment, type RuleObject, type SetObject } from "./objects.ts";
 import type { FakeTable } from "./fake.ts";
 import { fragmentText, verdict } from "./script.ts";
 
@@ -184,20 +184,4 @@ function splitElements(body: string): string[] {
   }
   if (cur.trim()) out.push(cur.trim());
   return out;
-}
-
-/** One key part as nft lists it. */
-export function partText(p: KeyPart): string {
-  switch (p.type) {
-    case "addr":
-      return p.addr;
-    case "prefix":
-      return p.cidr;
-    case "inet_proto":
-      return p.proto;
-    case "inet_service":
-      return String(p.port);
-    case "index":
-      return String(p.index);
-  }
 }

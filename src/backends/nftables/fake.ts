@@ -11,6 +11,7 @@ import { KUBE_PROXY_TABLE } from "./names.ts";
 import {
   PRIORITY_VALUES,
   isVerdict,
+  partText,
   verdictChains,
   type ChainObject,
   type ElementObject,
@@ -23,7 +24,7 @@ import {
   type SetObject,
 } from "./objects.ts";
 import type { Transaction } from "./transaction.ts";
-import { dumpTable, partText } from "./fake-listing.ts";
+import { dumpTable } from "./fake-listing.ts";
 
 /** One chain as the fake holds it. */
 export interface FakeChain {

@@ -234,3 +234,11 @@ export function servicePortComment(sp: ServicePortNameParts): string | undefined
   if (servicePortRest(sp) === null) return undefined;
   return `${sp.namespace}/${sp.name}${sp.portName ? `:${sp.portName}` : ""}`;
 }
+
+/** Inverse of groupChainName. */
+export function parseGroupName(name: string): GroupId {
+  const [, kind, proto, k, kl] = /^group-(cluster|external-local|nodeport-local|external|nodeport)-(tcp|udp|sctp)-(\d+)(?:-(\d+))?$/.exec(name) ?? [];
+  if (!kind || !proto || !k) throw new Error(`not a group chain name: ${name}`);
+  const g: GroupId = { kind: kind as GroupId["kind"], proto: proto as GroupId["proto"], k: Number(k) };
+  return kl === undefined ? g : { ...g, kl: Number(kl) };
+}

@@ -95,7 +95,9 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       let render: SyncRender;
       let scriptBytes: number;
       if (cold) {
-        ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches, warnSkipped));
+        // The batches' skipped values, all of them, once the pipeline is done.
+        ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
+        warnSkipped(render);
       } else {
         render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
         warnSkipped(render);

@@ -96,6 +96,22 @@ export type KeyPart =
   | { type: "inet_service"; port: number }
   | { type: "index"; index: number };
 
+/** One key part as nft prints it (in scripts and in listings alike). */
+export function partText(p: KeyPart): string {
+  switch (p.type) {
+    case "addr":
+      return p.addr;
+    case "prefix":
+      return p.cidr;
+    case "inet_proto":
+      return p.proto;
+    case "inet_service":
+      return String(p.port);
+    case "index":
+      return String(p.index);
+  }
+}
+
 /** The value of an endpoint-map element: where DNAT sends the packet. */
 export interface EndpointValue {
   addr: string;

@@ -9,6 +9,7 @@ import { parseIPv4, parseIPv6, parsePort, type IP } from "../../lib/ip.ts";
 import type { EndpointTarget, ServicePortState } from "../../model/proxy-state.ts";
 import type { ElementObject, EndpointValue, KeyPart, L4Proto, NftFamily, SetObject, Verdict } from "./objects.ts";
 import { affinityObjects, type ServiceChain } from "./render-affinity.ts";
+import type { EndpointRun } from "./endpoint-runs.ts";
 import type { RenderContext } from "./render-context.ts";
 import {
   AFFINITY_NODEPORTS_MAP,
@@ -36,21 +37,6 @@ import {
 export interface SkippedItem {
   servicePort: string;
   reason: string;
-}
-
-/**
- * The endpoint-map elements behind one dispatch element (`anchor`, in service-ips or
- * service-nodeports): `key` plus the pick 0..K-1, each to its endpoint. Kept as one record
- * instead of K elements (they were most of the store's memory and of a full render's objects,
- * bun run bench B1/B4); they go into the table exactly when their anchor does, because their
- * keys collide exactly when the anchors' keys do (same address, protocol and port).
- */
-export interface EndpointRun {
-  anchor: ElementObject;
-  map: string;
-  key: readonly KeyPart[];
-  /** The endpoints of picks 0..K-1: the model's own list when parsing changed nothing (no copy kept per run). */
-  targets: readonly EndpointTarget[];
 }
 
 /** One ServicePort's share of the table. */
@@ -82,8 +68,6 @@ const PROTO_PARTS: Readonly<Record<L4Proto, KeyPart>> = {
   udp: Object.freeze({ type: "inet_proto", proto: "udp" }),
   sctp: Object.freeze({ type: "inet_proto", proto: "sctp" }),
 };
-const INDEX_PARTS: KeyPart[] = [];
-const indexPart = (i: number): KeyPart => (INDEX_PARTS[i] ??= Object.freeze({ type: "index", index: i }));
 
 /** One frozen `goto <group chain>` per group: every Service of a group points at the same one (10k copies, bun run bench B4). */
 const GOTO_GROUP = new Map<string, Verdict>();
@@ -92,11 +76,6 @@ function gotoGroup(g: GroupId): Verdict {
   let v = GOTO_GROUP.get(chain);
   if (!v) GOTO_GROUP.set(chain, (v = Object.freeze({ verdict: "goto", chain })));
   return v;
-}
-
-/** The elements of `run`, made when a transaction needs them. */
-export function runElements(run: EndpointRun): ElementObject[] {
-  return run.targets.map((t, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value: { addr: t.ip, port: t.port } }));
 }
 
 function parseFor(family: NftFamily, s: string): IP | null {

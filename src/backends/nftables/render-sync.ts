@@ -5,9 +5,9 @@
  * and by test. Pure: the backend applies what this returns and then commits it.
  */
 import { serviceKeyOf, stateIndexOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
-import { ElementStore, type StoreDiff } from "./element-store.ts";
+import { byContainer, ElementStore, type StoreDiff } from "./element-store.ts";
 import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
-import type { ElementObject, MapObject, SetObject } from "./objects.ts";
+import type { MapObject, SetObject } from "./objects.ts";
 import type { ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
 import { endpointMap, renderGroupChain } from "./render-groups.ts";
@@ -40,17 +40,6 @@ function byService(ports: readonly ServicePortState[]): Map<string, ServicePortS
     else out.set(key, [sp]);
   }
   return out;
-}
-
-/** `elements` grouped by container (containers in order of first use), each group in its given order. */
-function byContainer(elements: readonly ElementObject[]): ElementObject[] {
-  const groups = new Map<string, ElementObject[]>();
-  for (const e of elements) {
-    const list = groups.get(e.container);
-    if (list) list.push(e);
-    else groups.set(e.container, [e]);
-  }
-  return [...groups.values()].flat();
 }
 
 /** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */

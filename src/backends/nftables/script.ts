@@ -6,10 +6,10 @@
 import {
   PRIORITY_VALUES,
   isVerdict,
+  partText,
   type MapObject,
   type ChainObject,
   type ElementObject,
-  type KeyPart,
   type KeyType,
   type NftFamily,
   type NftObject,
@@ -99,25 +99,10 @@ function mapType(family: NftFamily, m: MapObject): string {
   return `typeof ${m.keyType.map(expr).join(" . ")} : ${family} daddr . ${port}`;
 }
 
-function keyPart(p: KeyPart): string {
-  switch (p.type) {
-    case "addr":
-      return p.addr;
-    case "prefix":
-      return p.cidr;
-    case "index":
-      return String(p.index);
-    case "inet_proto":
-      return p.proto;
-    case "inet_service":
-      return String(p.port);
-  }
-}
-
 function element(e: ElementObject, full: boolean): string {
   // Plain concatenation: a full sync prints over 100k of these (map + join was a tenth of its render).
-  let key = keyPart(e.key[0]!);
-  for (let i = 1; i < e.key.length; i++) key += " . " + keyPart(e.key[i]!);
+  let key = partText(e.key[0]!);
+  for (let i = 1; i < e.key.length; i++) key += " . " + partText(e.key[i]!);
   if (!full) return key;
   if (e.comment !== undefined) key += ` comment "${e.comment}"`;
   if (e.value === undefined) return key;
