@@ -53,4 +53,6 @@ export interface Backend {
    * transaction that deletes group chains the sync left unused). Optional: absent means none.
    */
   idle?(): Promise<void>;
+  /** Ends processes the backend keeps running between syncs (nftables: `nft -i`). Optional. */
+  close?(): void;
 }

@@ -24,6 +24,9 @@ export function createDualStackBackend(perFamily: Partial<Record<IPFamily, Backe
     async idle(): Promise<void> {
       await Promise.all([...new Set(backends)].map((b) => b.idle?.()));
     },
+    close(): void {
+      for (const b of new Set(backends)) b.close?.();
+    },
     async cleanup(): Promise<void> {
       // Backends that share one kernel object set (nftables: both tables) clean once.
       const unique = [...new Set(backends)];

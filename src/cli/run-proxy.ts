@@ -151,6 +151,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   clearInterval(watchdog);
   await informers.stop();
   await syncRunner.stop();
+  backend.close?.();
   await Promise.all(servers.map((s) => s.stop()));
   await healthServers.stop();
   return ending.error ? 1 : 0;

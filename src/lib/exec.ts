@@ -11,8 +11,69 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs `argv` with `stdin` fed to it and resolves when it exits. */
-export type Runner = (argv: readonly string[], stdin?: string) => Promise<RunResult>;
+/**
+ * Runs `argv` with `stdin` fed to it and resolves when it exits. A runner that can also keep a
+ * process running (`start`) lets nft serve many transactions from one process (nft-session.ts).
+ */
+export type Runner = ((argv: readonly string[], stdin?: string) => Promise<RunResult>) & { start?: Starter };
+
+/** A process that stays up: fed through stdin, heard through stderr (stdout is discarded). */
+export interface LiveProcess {
+  /** Writes to its stdin; false when it can no longer be written to. */
+  write(text: string): boolean;
+  /** Called with each piece of its stderr, decoded. */
+  onStderr(listener: (text: string) => void): void;
+  /** Its exit code, once it has exited. */
+  readonly exited: Promise<number>;
+  /** Closes its stdin (a reader of stdin then exits on its own). */
+  end(): void;
+  kill(): void;
+}
+
+/** Starts `argv` as a LiveProcess. */
+export type Starter = (argv: readonly string[], env?: Record<string, string>) => LiveProcess;
+
+/**
+ * The real starter. The child does not keep this process alive (unref), and its stdin closes
+ * when this process dies, so it never outlives the proxy.
+ */
+export const realStarter: Starter = (argv, env) => {
+  const child = Bun.spawn([...argv], { stdin: "pipe", stdout: "ignore", stderr: "pipe", env: { ...process.env, ...env } });
+  child.unref();
+  const listeners: ((text: string) => void)[] = [];
+  void (async () => {
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of child.stderr) {
+        const text = decoder.decode(chunk, { stream: true });
+        for (const l of listeners) l(text);
+      }
+    } catch {
+      // The pipe broke with the process; `exited` tells the rest.
+    }
+  })();
+  return {
+    write(text) {
+      try {
+        child.stdin.write(text);
+        void child.stdin.flush();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    onStderr: (l) => void listeners.push(l),
+    exited: child.exited,
+    end() {
+      try {
+        void child.stdin.end();
+      } catch {
+        // Already closed.
+      }
+    },
+    kill: () => child.kill(),
+  };
+};
 
 /** POSIX single quotes, for /bin/sh (zx's default quoting, `$'...'`, is bash-only). */
 export function quoteForSh(arg: string): string {
@@ -26,12 +87,13 @@ export function quoteForSh(arg: string): string {
  * (a partial sync is one nft process, bun run bench B2). Fails (rejects) only when the program
  * cannot be started at all.
  */
-export const realRunner: Runner = async (argv, stdin) => {
+export const realRunner: Runner = async (argv: readonly string[], stdin?: string): Promise<RunResult> => {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new Error("exec: empty argv");
   const out = await $({ input: stdin ?? "", nothrow: true, quiet: true, verbose: false, shell: "/bin/sh", prefix: "exec ", postfix: "", quote: quoteForSh })`${cmd} ${args}`;
   return { exitCode: out.exitCode ?? -1, stdout: out.stdout, stderr: out.stderr };
 };
+realRunner.start = realStarter;
 
 /** A call a scripted fake expects, and what it answers. */
 export interface ExpectedCall {
@@ -62,5 +124,8 @@ export function scriptedRunner(expected: ExpectedCall[]): Runner & { calls: { ar
 /** A runner whose every command runs inside network namespace `ns` (`ip netns exec ns ...`). */
 export function inNetns(runner: Runner, ns: string): Runner {
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(ns)) throw new Error(`inNetns: bad namespace name ${JSON.stringify(ns)}`);
-  return (argv, stdin) => runner(["ip", "netns", "exec", ns, ...argv], stdin);
+  const wrapped: Runner = (argv, stdin) => runner(["ip", "netns", "exec", ns, ...argv], stdin);
+  const start = runner.start;
+  if (start) wrapped.start = (argv, env) => start(["ip", "netns", "exec", ns, ...argv], env);
+  return wrapped;
 }

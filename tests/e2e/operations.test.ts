@@ -67,7 +67,8 @@ function start(): ProxyProcess {
 
 beforeAll(async () => {
   const binary = await ensureBinary();
-  // nft as the proxy sees it: the real one, unless the test has armed an injected failure.
+  // nft as the proxy sees it (one-off `nft -f` and the long-lived `nft -i` alike): the real one,
+  // unless the test has armed an injected failure.
   mkdirSync(join(dir, "bin"));
   const realNft = Bun.which("nft", { PATH: `${process.env.PATH}:/usr/sbin:/sbin` })!;
   writeFileSync(join(dir, "bin/nft"), `#!/bin/sh\nif [ -e '${failFlag}' ]; then echo 'injected failure' >&2; exit 1; fi\nexec '${realNft}' "$@"\n`);
@@ -129,6 +130,9 @@ describe("API server outage longer than 2 x sync-period", () => {
 
     // While the server is away: the node's nft starts failing and a change waits on the server.
     writeFileSync(failFlag, "");
+    // The long-lived `nft -i` that small transactions go through started before the failure was
+    // armed: it dies here, as a crashed nft would, and its replacement meets the injected failure.
+    Bun.spawnSync(["pkill", "-P", String(proxy.pid), "-x", "nft"]);
     setPods(["pod-a", "pod-b"]);
     await back;
     const late = await until("/healthz 503", 20_000, healthz, (h) => h.status === 503);

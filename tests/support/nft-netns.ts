@@ -3,7 +3,7 @@
  * `kpb-nft-<pid>-<n>`, so it never collides with another run and is easy to spot; nft run
  * through `runner` acts on that namespace only, never on the host's own ruleset.
  */
-import { inNetns, realRunner, type Runner } from "../../src/lib/exec.ts";
+import { inNetns, realRunner, type LiveProcess, type Runner } from "../../src/lib/exec.ts";
 
 let counter = 0;
 
@@ -34,12 +34,22 @@ export async function createTestNetns(): Promise<TestNetns> {
   const add = await realRunner(["ip", "netns", "add", name]);
   if (add.exitCode !== 0) throw new Error(`ip netns add ${name}: ${add.stderr.trim()}`);
   let disposed = false;
+  // Long-lived processes (the nft client's `nft -i`) end with the namespace.
+  const live: LiveProcess[] = [];
+  const runner = inNetns(realRunner, name);
+  const start = runner.start!;
+  runner.start = (argv, env) => {
+    const p = start(argv, env);
+    live.push(p);
+    return p;
+  };
   return {
     name,
-    runner: inNetns(realRunner, name),
+    runner,
     async dispose() {
       if (disposed) return;
       disposed = true;
+      for (const p of live) p.kill();
       const del = await realRunner(["ip", "netns", "del", name]);
       if (del.exitCode !== 0) throw new Error(`ip netns del ${name}: ${del.stderr.trim()}`);
     },

@@ -1,6 +1,7 @@
 /**
- * The real nft client: one `nft -f -` process per transaction, the whole script on stdin, which
- * nft applies as one atomic kernel transaction (all or nothing).
+ * The real nft client. A transaction is one atomic kernel transaction (all or nothing): a small
+ * one goes to a long-lived `nft -i` (nft-session.ts), when the runner can keep a process
+ * running; a large one to its own `nft -f -` process, the whole script on stdin.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,6 +9,7 @@ import { join } from "node:path";
 import { BackendError } from "../backend.ts";
 import type { Runner } from "../../lib/exec.ts";
 import { isNftError } from "./nft-error.ts";
+import { NftSession, SESSION_MAX_BYTES } from "./nft-session.ts";
 import type { NftFamily } from "./objects.ts";
 import { KUBE_PROXY_TABLE } from "./names.ts";
 import { Transaction } from "./transaction.ts";
@@ -46,10 +48,13 @@ export interface NftClient {
   listTable(family: NftFamily, table?: string): Promise<string>;
   /** Deletes table `family table` if it exists; not an error when it does not. Throws BackendError("apply") when nft fails. */
   deleteTable(family: NftFamily, table?: string): Promise<void>;
+  /** Ends the long-lived nft process, if one runs (a later apply starts another). */
+  close(): void;
 }
 
 /** An NftClient that runs nft through `runner` (wrap it with `inNetns` to act in a namespace). */
 export function createNftClient(runner: Runner): NftClient {
+  const session = runner.start ? new NftSession(runner.start) : null;
   const apply = async (tx: Transaction, options: ApplyOptions = {}): Promise<ApplyResult> => {
     let script: string;
     try {
@@ -57,6 +62,11 @@ export function createNftClient(runner: Runner): NftClient {
     } catch (e) {
       if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
       throw e;
+    }
+    const scriptBytes = Buffer.byteLength(script);
+    if (session && !options.viaFile && scriptBytes <= SESSION_MAX_BYTES) {
+      await session.run(script);
+      return { scriptBytes };
     }
     let dir: string | null = null;
     try {
@@ -80,7 +90,7 @@ export function createNftClient(runner: Runner): NftClient {
     } finally {
       if (dir) rmSync(dir, { recursive: true, force: true });
     }
-    return { scriptBytes: Buffer.byteLength(script) };
+    return { scriptBytes };
   };
   return {
     apply,
@@ -102,6 +112,7 @@ export function createNftClient(runner: Runner): NftClient {
       const tx = new Transaction({ family, table }).add({ kind: "table" }).delete({ kind: "table" });
       await apply(tx);
     },
+    close: () => session?.close(),
   };
 }
 

@@ -180,6 +180,7 @@ export function createFakeNft(): FakeNft {
     async deleteTable(family, table = KUBE_PROXY_TABLE) {
       tables.delete(`${family} ${table}`);
     },
+    close: () => undefined,
     table: (family, table = KUBE_PROXY_TABLE) => tables.get(`${family} ${table}`),
     dump: (family, table = KUBE_PROXY_TABLE) => {
       const t = tables.get(`${family} ${table}`);

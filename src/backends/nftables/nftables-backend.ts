@@ -117,6 +117,9 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
     idle(): Promise<void> {
       return pendingCleanup;
     },
+    close(): void {
+      client.close();
+    },
     async cleanup(): Promise<void> {
       await pendingCleanup;
       applied = null;
@@ -129,6 +132,8 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
           failures.push(`${family}: ${e instanceof Error ? e.message : String(e)}`);
         }
       }
+      // A cleanup is a backend's last act (--cleanup, or the other mode's rules at start-up).
+      client.close();
       if (failures.length > 0) throw new BackendError("apply", `nftables cleanup failed: ${failures.join("; ")}`);
       log?.info("Deleted nftables tables", { tables: FAMILIES.map((f) => `${f} kube-proxy`) });
     },

@@ -1,0 +1,145 @@
+/**
+ * One long-lived `nft -i` process that applies small transactions, one input line each.
+ *
+ * Why: a process per transaction pays for its start (3-5 ms with `ip netns exec`) and, above
+ * all, for its exit. Closing nft's netlink socket waits until the kernel has released the
+ * previous transaction, one RCU grace period: 10-15 ms here, more than the rest of a partial
+ * sync's nft work (bun run bench B2). A process that stays up never closes its socket.
+ *
+ * Protocol: nft reads stdin a line at a time and runs each line as one buffer, i.e. one atomic
+ * batch, so a transaction's commands are joined with ";" onto one line. nft -i says nothing on
+ * success, so each transaction is followed by a sentinel line that is deliberately not nft
+ * syntax: nft's error for it echoes it on stderr, and whatever stderr held before that error is
+ * the transaction's own answer (empty when it succeeded).
+ *
+ * nft -i reads its input a byte at a time (libedit), about 1 ms per KiB here, so the client sends
+ * only small scripts this way. It also keeps each line in its history, so the process is
+ * replaced every `maxCommands` transactions, and HOME points where no history file can be written.
+ */
+import { BackendError } from "../backend.ts";
+import type { LiveProcess, Starter } from "../../lib/exec.ts";
+
+/** Largest script worth sending through a session (larger ones are faster as `nft -f`). */
+export const SESSION_MAX_BYTES = 8 * 1024;
+
+export interface NftSessionOptions {
+  /** Transactions served by one process before it is replaced (its history grows with each). */
+  maxCommands?: number;
+  /** How long one transaction may take before the process is killed and the apply fails. */
+  timeoutMs?: number;
+}
+
+interface Pending {
+  sentinel: string;
+  resolve: (answer: string) => void;
+  reject: (e: Error) => void;
+}
+
+/** The parts of `nft -i`'s answer: the transaction's own stderr, and the sentinel's error that ends it. */
+export function splitAnswer(stderr: string, sentinel: string): { own: string; rest: string } | null {
+  const at = stderr.indexOf(`${sentinel}\n`);
+  if (at < 0) return null;
+  // The sentinel's error is "Error: ...\n<sentinel>\n<carets>\n"; wait for the caret line too.
+  const caretEnd = stderr.indexOf("\n", at + sentinel.length + 1);
+  if (caretEnd < 0) return null;
+  const header = stderr.lastIndexOf("Error:", at);
+  return { own: stderr.slice(0, header < 0 ? at : header).trim(), rest: stderr.slice(caretEnd + 1) };
+}
+
+/** The script as one input line: nft's commands are separated by ";" as well as by newlines. */
+export function asOneLine(script: string): string {
+  return script
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .join(" ; ");
+}
+
+export class NftSession {
+  readonly #start: Starter;
+  readonly #maxCommands: number;
+  readonly #timeoutMs: number;
+  #process: LiveProcess | null = null;
+  #served = 0;
+  #stderr = "";
+  #pending: Pending | null = null;
+  #queue: Promise<unknown> = Promise.resolve();
+  readonly #nonce = Math.random().toString(36).slice(2, 10);
+  #seq = 0;
+
+  constructor(start: Starter, options: NftSessionOptions = {}) {
+    this.#start = start;
+    this.#maxCommands = options.maxCommands ?? 500;
+    this.#timeoutMs = options.timeoutMs ?? 60_000;
+  }
+
+  /** Applies `script` as one transaction; BackendError("apply") with nft's message when it fails. */
+  run(script: string): Promise<void> {
+    const turn = this.#queue.then(() => this.#runNow(script));
+    this.#queue = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /** Ends the process (it exits when its stdin closes). */
+  close(): void {
+    this.#process?.end();
+    this.#process = null;
+  }
+
+  #ensureProcess(): LiveProcess {
+    if (this.#process && this.#served < this.#maxCommands) return this.#process;
+    this.close();
+    const p = this.#start(["nft", "-i"], { HOME: "/dev/null" });
+    this.#served = 0;
+    this.#stderr = "";
+    p.onStderr((text) => {
+      if (this.#process !== p) return;
+      this.#stderr += text;
+      this.#settle();
+    });
+    void p.exited.then((code) => {
+      if (this.#process !== p) return;
+      this.#process = null;
+      const pending = this.#pending;
+      this.#pending = null;
+      pending?.reject(new BackendError("apply", `nft -i exited ${code}${this.#stderr.trim() ? `: ${this.#stderr.trim()}` : ""}`));
+    });
+    this.#process = p;
+    return p;
+  }
+
+  #settle(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    const answer = splitAnswer(this.#stderr, pending.sentinel);
+    if (!answer) return;
+    this.#stderr = answer.rest;
+    this.#pending = null;
+    pending.resolve(answer.own);
+  }
+
+  async #runNow(script: string): Promise<void> {
+    const p = this.#ensureProcess();
+    this.#served++;
+    const sentinel = `kube-proxy-end-of-transaction-${this.#nonce}-${++this.#seq}`;
+    const answer = new Promise<string>((resolve, reject) => (this.#pending = { sentinel, resolve, reject }));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BackendError("apply", `nft -i gave no answer in ${this.#timeoutMs} ms`)), this.#timeoutMs);
+    });
+    try {
+      if (!p.write(`${asOneLine(script)}\n${sentinel}\n`)) throw new BackendError("apply", "nft -i no longer reads its input");
+      const own = await Promise.race([answer, timeout]);
+      if (own !== "") throw new BackendError("apply", `nft -i: ${own}`);
+    } catch (e) {
+      // After a failure nothing about the process is trusted: the next transaction gets a new one.
+      this.#pending = null;
+      if (this.#process === p) {
+        this.#process = null;
+        p.kill();
+      }
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
