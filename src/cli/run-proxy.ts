@@ -82,11 +82,14 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
     return 1;
   }
 
-  // The sysctls and the other mode's leftovers do not need the API server: they are done while
-  // the first lists arrive (over 100 ms of processes at every start). The first sync waits for
-  // the other mode's rules to be gone, not for the conntrack timeouts, which no rule depends on.
+  // The other mode's leftovers do not need the API server: they go while the first lists arrive,
+  // and the first sync waits for them. The conntrack sysctls, which no rule depends on, wait until
+  // every family's first sync is done (or 10 s, for an API server that does not answer): their
+  // processes would compete for the CPUs with the first list and render (bun run bench B1).
   // Neither ever throws: each logs what failed.
-  const sysctls = setConntrackSysctls(config, runner, log);
+  let sysctls: Promise<void> | null = null;
+  const startSysctls = () => (sysctls ??= setConntrackSysctls(config, runner, log));
+  const sysctlsAnyway = setTimeout(startSysctls, 10_000);
   const preparing = cleanupOtherModes(config.mode, runner, log);
   const metrics = createProxyMetrics(config.mode);
   const backend = backendForMode(config.mode, { runner, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal, metrics });
@@ -107,7 +110,10 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   });
   // Sandbox only (with --sandbox-netns): KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP=1 turns the UDP cleanup off, so a test can show what it prevents.
   const cleanConntrack = config.sandboxNetns && process.env.KPB_SANDBOX_SKIP_CONNTRACK_CLEANUP === "1" ? undefined : (state: Parameters<typeof cleanStaleUdpFlows>[1]) => cleanStaleUdpFlows(runner, state);
-  proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), nodeName: config.hostname, preferSameNode: preferSameTrafficDistribution(config.featureGates), metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack, healthServers, onSync: (r) => board.recordSync(r) });
+  proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"] as const, nodeFacts: nodeFactsConfigFor(config), nodeName: config.hostname, preferSameNode: preferSameTrafficDistribution(config.featureGates), metrics, clock: realClock, log: log.with("proxier"), requestSync: () => syncRunner?.run(), cleanConntrack, healthServers, onSync: (r) => {
+      board.recordSync(r);
+      if (board.ready()) startSysctls();
+    } });
   const theProxier = proxier;
   syncRunner = new BoundedFrequencyRunner(() => theProxier.sync(), { minIntervalMs: config.minSyncPeriodMs, retryIntervalMs: config.syncPeriodMs, maxIntervalMs: MAX_SYNC_INTERVAL_MS }, realClock);
 
@@ -146,6 +152,7 @@ export async function runProxy(config: Config, warnings: string[] = []): Promise
   const ending = await Promise.race([signalled.then((signal) => ({ signal, error: null })), fatalError.then((error) => ({ signal: null, error }))]);
   if (ending.error) log.error(`Exiting: ${ending.error}; the rules stay in place`);
   else log.info("Shutting down; the rules stay in place", { signal: ending.signal });
+  clearTimeout(sysctlsAnyway);
   await sysctls;
   configWatcher?.close();
   clearInterval(watchdog);

@@ -23,11 +23,18 @@ async function dump(runner: Runner, family: IPFamily, variant: IptablesVariant):
 const ruleCount = (text: string) => text.split("\n").filter((l) => l.startsWith("-A ")).length;
 
 export async function detectIptablesVariant(runner: Runner, family: IPFamily): Promise<IptablesVariant | null> {
+  return (await detectIptablesVariantWithDump(runner, family)).variant;
+}
+
+/**
+ * The variant, and the whole `-save` dump of it that decided (null with the variant): a caller
+ * about to read the rules anyway (cleanup at start-up) saves a process per family.
+ */
+export async function detectIptablesVariantWithDump(runner: Runner, family: IPFamily): Promise<{ variant: IptablesVariant | null; dump: string | null }> {
   const [nft, legacy] = await Promise.all([dump(runner, family, "nf_tables"), dump(runner, family, "legacy")]);
-  if (nft === null && legacy === null) return null;
-  if (nft === null) return "legacy";
-  if (legacy === null) return "nf_tables";
-  if (HINTS.test(nft)) return "nf_tables";
-  if (HINTS.test(legacy)) return "legacy";
-  return ruleCount(legacy) > ruleCount(nft) ? "legacy" : "nf_tables";
+  if (nft === null && legacy === null) return { variant: null, dump: null };
+  if (nft === null) return { variant: "legacy", dump: legacy };
+  if (legacy === null) return { variant: "nf_tables", dump: nft };
+  const variant = HINTS.test(nft) ? "nf_tables" : HINTS.test(legacy) ? "legacy" : ruleCount(legacy) > ruleCount(nft) ? "legacy" : "nf_tables";
+  return { variant, dump: variant === "legacy" ? legacy : nft };
 }

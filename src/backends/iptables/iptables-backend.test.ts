@@ -96,6 +96,22 @@ describe("iptables backend over the fake", () => {
   });
 });
 
+describe("iptables backend start-up reads", () => {
+  test("cleanup reads the rules from the variant detection's dump: two -save processes, not three", async () => {
+    const inner = iptablesFakeRunner();
+    await createIptablesBackend({ runner: inner, family: "IPv4" }).sync(state(web));
+    const calls: string[] = [];
+    const nftVariant: Runner = async (argv, stdin) => {
+      calls.push(argv[0]!);
+      if (argv[0] === "iptables-legacy-save") return { exitCode: 1, stdout: "", stderr: "no legacy tables" };
+      return inner([argv[0]!.replace("-nft", ""), ...argv.slice(1)], stdin);
+    };
+    await createIptablesBackend({ runner: nftVariant, family: "IPv4" }).cleanup();
+    expect(calls.sort()).toEqual(["iptables-legacy-save", "iptables-nft-restore", "iptables-nft-save"]);
+    expect([...inner.fake.tables.get("nat")!.chains.keys()].filter((c) => c.startsWith("KUBE-"))).toEqual([]);
+  });
+});
+
 describe("iptables backend reports", () => {
   test("each restore reports rules written and owned per table; a partial sync writes fewer", async () => {
     const reports: import("./iptables-backend.ts").RestoreReport[] = [];

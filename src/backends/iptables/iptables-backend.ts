@@ -11,7 +11,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
 import { BUILTIN_JUMPS, FIREWALL_JUMPS } from "./builtin-jumps.ts";
 import { createIptablesClient, toolName, type IptablesClient, type IptablesVariant } from "./client.ts";
-import { detectIptablesVariant } from "./detect-variant.ts";
+import { detectIptablesVariantWithDump } from "./detect-variant.ts";
 import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_CANARY, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { renderSync, type ExistingChains } from "./render-sync.ts";
 import { RestoreScript } from "./restore-script.ts";
@@ -61,19 +61,24 @@ export function existingFrom(dump: SaveModel): ExistingChains {
   return { nat: chains("nat"), filter: chains("filter"), jumps, owned: new Map() };
 }
 
-async function readExisting(client: IptablesClient): Promise<ExistingChains> {
-  return existingFrom(parseSave(await client.save()));
-}
-
 export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
   let chosen: IptablesClient | null = null;
+  /** The whole dump the detection just read: the rules its caller reads next (one process less per family at start-up). */
+  let detectedDump: string | null = null;
   /** The client for the node's iptables variant, decided once (at the first sync or cleanup). */
   const clientFor = async (): Promise<IptablesClient> => {
     if (chosen) return chosen;
-    const variant = opts.variant === undefined || opts.variant === "auto" ? await detectIptablesVariant(opts.runner, opts.family) : opts.variant;
+    let variant = opts.variant === undefined || opts.variant === "auto" ? null : opts.variant;
+    if (opts.variant === undefined || opts.variant === "auto") ({ variant, dump: detectedDump } = await detectIptablesVariantWithDump(opts.runner, opts.family));
     chosen = createIptablesClient(opts.runner, opts.family, { onLockWait: opts.onLockWait }, variant);
     opts.log?.info("Using iptables", { family: opts.family, variant: await chosen.variant().catch(() => "unknown"), tool: `${toolName(opts.family, variant)}-restore` });
     return chosen;
+  };
+  /** The node's rules now: the detection's dump once, right after it, else a new `-save`. */
+  const readDump = async (client: IptablesClient): Promise<string> => {
+    const dump = detectedDump ?? (await client.save());
+    detectedDump = null;
+    return dump;
   };
   const masqueradeBit = opts.masqueradeBit ?? 14;
   const now = opts.now ?? Date.now;
@@ -93,7 +98,7 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       if (state.family !== opts.family) throw new BackendError("apply", `iptables backend for ${opts.family} got a ${state.family} state`);
       const client = await clientFor();
       if (existing === null) {
-        existing = await readExisting(client);
+        existing = existingFrom(parseSave(await readDump(client)));
         if (localhost) await enableRouteLocalnet();
       }
       const node = JSON.stringify(state.node ?? null);
@@ -126,7 +131,7 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
     },
     async cleanup(): Promise<void> {
       const client = await clientFor();
-      const dump = parseSave(await client.save());
+      const dump = parseSave(await readDump(client));
       const have = existingFrom(dump);
       const scripts = { nat: new RestoreScript("nat"), filter: new RestoreScript("filter"), mangle: new RestoreScript("mangle") };
       if (dump.get("mangle")?.chains.has(KUBE_PROXY_CANARY)) scripts.mangle.deleteChain(KUBE_PROXY_CANARY);
