@@ -58,10 +58,6 @@ export const FIREWALL_IPS_MAP = "firewall-ips";
 export const FIREWALL_ALLOW_SET = "firewall-allow";
 /** Ours: `endpoint . endpoint` pairs of this node's endpoints; a DNATed connection from an endpoint to itself is masqueraded. */
 export const HAIRPIN_SET = "hairpin-endpoints";
-/** Ours: `addr . proto . port : goto <per-ServicePort chain>` for the addresses of Services with session affinity. */
-export const AFFINITY_SERVICES_MAP = "affinity-services";
-/** Ours: `proto . nodePort : goto <per-ServicePort chain>` for the NodePorts of Services with session affinity. */
-export const AFFINITY_NODEPORTS_MAP = "affinity-nodeports";
 
 /**
  * The grouped endpoint objects (ours, see README): Services that share an entry kind, protocol

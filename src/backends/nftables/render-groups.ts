@@ -9,8 +9,6 @@ import type { MapObject, RuleFragment } from "./objects.ts";
 import type { RenderContext } from "./render-context.ts";
 import type { Transaction } from "./transaction.ts";
 import {
-  AFFINITY_NODEPORTS_MAP,
-  AFFINITY_SERVICES_MAP,
   MARK_FOR_MASQUERADE_CHAIN,
   endpointMapName,
   groupChainName,
@@ -19,7 +17,8 @@ import {
   type GroupId,
 } from "./names.ts";
 
-const MARK: RuleFragment = { stmt: "verdict", verdict: { verdict: "jump", chain: MARK_FOR_MASQUERADE_CHAIN } };
+/** `jump mark-for-masquerade`. */
+export const MARK: RuleFragment = { stmt: "verdict", verdict: { verdict: "jump", chain: MARK_FOR_MASQUERADE_CHAIN } };
 
 /** An endpoint map: `addr . port . index` for service addresses, `port . index` for NodePorts. */
 export function endpointMap(m: EndpointMapId): MapObject {
@@ -61,9 +60,8 @@ export function fromLocalPod(d: LocalDetector): RuleFragment | null {
 }
 
 /**
- * Adds group `g`'s chain and rules (its maps must exist already). Every chain first hands
- * Services with session affinity to their own chains (the affinity dispatch maps hold only
- * those), after the masquerade decision of its kind.
+ * Adds group `g`'s chain and rules (its maps must exist already). Services with session
+ * affinity never come here: the dispatch maps send them to their own chains (render-affinity.ts).
  *
  * The `-local` kinds are externalTrafficPolicy Local (upstream.md row 16): pods short-circuit
  * to all endpoints without masquerade; the node's own addresses are masqueraded and go to all
@@ -75,11 +73,9 @@ export function renderGroupChain(tx: Transaction, g: GroupId, ctx: RenderContext
   tx.add({ kind: "chain", name: chain });
   const nodeport = g.kind === "nodeport" || g.kind === "nodeport-local";
   const key = nodeport ? (["dport"] as const) : (["daddr", "dport"] as const);
-  const affinity: RuleFragment = nodeport ? { stmt: "vmap", key: ["l4proto", "dport"], map: AFFINITY_NODEPORTS_MAP } : { stmt: "vmap", key: ["daddr", "l4proto", "dport"], map: AFFINITY_SERVICES_MAP };
   const [all, local] = [groupMaps(g).find((m) => !m.local), groupMaps(g).find((m) => m.local)];
   const dnat = (m: EndpointMapId): RuleFragment => ({ stmt: "dnat-map", proto: g.proto, key, modulus: m.k, map: endpointMapName(m) });
   if (g.kind === "external-local" || g.kind === "nodeport-local") {
-    tx.add({ kind: "rule", chain, fragments: [affinity] });
     const pod = fromLocalPod(ctx.node.localDetector);
     if (all && pod) tx.add({ kind: "rule", chain, fragments: [pod, dnat(all)], comment: "short-circuit pod traffic" });
     if (all) {
@@ -92,6 +88,5 @@ export function renderGroupChain(tx: Transaction, g: GroupId, ctx: RenderContext
   // eTP Cluster: external traffic is always masqueraded, so replies come back through this node.
   const masq = g.kind === "cluster" ? clusterMasqueradeRule(ctx) : [MARK];
   if (masq) tx.add({ kind: "rule", chain, fragments: masq });
-  tx.add({ kind: "rule", chain, fragments: [affinity] });
   if (all) tx.add({ kind: "rule", chain, fragments: [dnat(all)] });
 }

@@ -12,8 +12,6 @@ import { affinityObjects, type ServiceChain } from "./render-affinity.ts";
 import type { EndpointRun } from "./endpoint-runs.ts";
 import type { RenderContext } from "./render-context.ts";
 import {
-  AFFINITY_NODEPORTS_MAP,
-  AFFINITY_SERVICES_MAP,
   CLUSTER_IPS_SET,
   FIREWALL_ALLOW_SET,
   FIREWALL_IPS_MAP,
@@ -244,45 +242,46 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
   };
   const svcKey = (a: string): KeyPart[] => [addrPart(a), portPart];
 
+  const [k, kl] = [clusterEps.length, localEps.length];
+  // eTP Cluster uses all endpoints; eTP Local short-circuits pods and the node to all of them too.
+  const usable = externalLocal ? kl : k;
   if (internal.length === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(clusterIP.text), DROP, comment);
-  else {
-    const cluster: GroupId = { kind: "cluster", proto, k: internal.length };
-    out.groups.push(cluster);
-    const anchor = el(SERVICE_IPS_MAP, addrKey(clusterIP.text), gotoGroup(cluster), comment);
-    fill(anchor, groupMapName(cluster), svcKey(clusterIP.text), internal);
+  if (externallyReachable && usable === 0) {
+    for (const a of external) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), DROP, comment);
+    if (nodePort !== null) el(NO_ENDPOINT_NODEPORTS_MAP, nodePortKey(nodePort), DROP, comment);
   }
+  const reachable = k > 0 || kl > 0;
 
-  if (externallyReachable) {
-    const [k, kl] = [clusterEps.length, localEps.length];
-    // eTP Cluster uses all endpoints; eTP Local short-circuits pods and the node to all of them too.
-    const usable = externalLocal ? kl : k;
-    const ext: GroupId = externalLocal ? { kind: "external-local", proto, k, kl } : { kind: "external", proto, k };
-    const np: GroupId = externalLocal ? { kind: "nodeport-local", proto, k, kl } : { kind: "nodeport", proto, k };
-    if (external.length > 0 && (k > 0 || kl > 0)) out.groups.push(ext);
-    for (const a of external) {
-      if (usable === 0) el(NO_ENDPOINT_SERVICES_MAP, addrKey(a), DROP, comment);
-      if (k === 0 && kl === 0) continue;
-      const anchor = el(SERVICE_IPS_MAP, addrKey(a), gotoGroup(ext), comment);
-      for (const m of groupMaps(ext)) fill(anchor, endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
+  if (sp.affinityTimeoutSeconds != null) {
+    // Session affinity: straight to the ServicePort's own chains, as upstream's (render-affinity.ts).
+    const a = affinityObjects(sp, ctx, proto, clusterIP.text, clusterEps, localEps, internalLocal, externalLocal, externallyReachable);
+    out.sets.push(...a.sets);
+    out.chains.push(...a.chains);
+    if (a.internal) el(SERVICE_IPS_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: a.internal }, comment);
+    if (a.external) {
+      for (const e of external) el(SERVICE_IPS_MAP, addrKey(e), { verdict: "goto", chain: a.external }, comment);
+      if (nodePort !== null) el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: a.external }, comment);
     }
-    if (nodePort !== null) {
-      if (usable === 0) el(NO_ENDPOINT_NODEPORTS_MAP, nodePortKey(nodePort), DROP, comment);
-      if (k > 0 || kl > 0) {
+  } else {
+    if (internal.length > 0) {
+      const cluster: GroupId = { kind: "cluster", proto, k: internal.length };
+      out.groups.push(cluster);
+      const anchor = el(SERVICE_IPS_MAP, addrKey(clusterIP.text), gotoGroup(cluster), comment);
+      fill(anchor, groupMapName(cluster), svcKey(clusterIP.text), internal);
+    }
+    if (externallyReachable && reachable) {
+      const ext: GroupId = externalLocal ? { kind: "external-local", proto, k, kl } : { kind: "external", proto, k };
+      const np: GroupId = externalLocal ? { kind: "nodeport-local", proto, k, kl } : { kind: "nodeport", proto, k };
+      if (external.length > 0) out.groups.push(ext);
+      for (const a of external) {
+        const anchor = el(SERVICE_IPS_MAP, addrKey(a), gotoGroup(ext), comment);
+        for (const m of groupMaps(ext)) fill(anchor, endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
+      }
+      if (nodePort !== null) {
         out.groups.push(np);
         const anchor = el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), gotoGroup(np), comment);
         for (const m of groupMaps(np)) fill(anchor, endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
       }
-    }
-  }
-
-  if (sp.affinityTimeoutSeconds != null) {
-    const a = affinityObjects(sp, ctx, proto, clusterEps, localEps, internalLocal, externalLocal, externallyReachable);
-    out.sets.push(...a.sets);
-    out.chains.push(...a.chains);
-    if (a.internal) el(AFFINITY_SERVICES_MAP, addrKey(clusterIP.text), { verdict: "goto", chain: a.internal }, comment);
-    if (a.external) {
-      for (const e of external) el(AFFINITY_SERVICES_MAP, addrKey(e), { verdict: "goto", chain: a.external }, comment);
-      if (nodePort !== null) el(AFFINITY_NODEPORTS_MAP, nodePortKey(nodePort), { verdict: "goto", chain: a.external }, comment);
     }
   }
   // Hairpin: only this node's endpoints can reach themselves through this node.

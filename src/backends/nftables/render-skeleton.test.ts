@@ -65,11 +65,11 @@ describe("skeleton", () => {
     expect(dump.slice(dump.indexOf("chain "))).toBe(SKELETON_IPV4_CHAINS);
   });
 
-  test("the sets and maps are upstream's, plus ours for source ranges, hairpin and affinity dispatch", async () => {
+  test("the sets and maps are upstream's, plus ours for source ranges and hairpin", async () => {
     const fake = createFakeNft();
     await fake.apply(renderFull({ family: "IPv6", servicePorts: [] }, renderContext("IPv6")).tx);
     const names = [...fake.table("ip6")!.containers.keys()].sort();
-    expect(names).toEqual(["affinity-nodeports", "affinity-services", "cluster-ips", "firewall-allow", "firewall-ips", "hairpin-endpoints", "no-endpoint-nodeports", "no-endpoint-services", "nodeport-ips", "service-ips", "service-nodeports"]);
+    expect(names).toEqual(["cluster-ips", "firewall-allow", "firewall-ips", "hairpin-endpoints", "no-endpoint-nodeports", "no-endpoint-services", "nodeport-ips", "service-ips", "service-nodeports"]);
   });
 
   test("the mark bit follows --iptables-masquerade-bit", async () => {

@@ -8,8 +8,6 @@ import type { RenderContext } from "./render-context.ts";
 import type { BaseChainSpec, KeyType, PacketField, RuleFragment } from "./objects.ts";
 import type { Transaction } from "./transaction.ts";
 import {
-  AFFINITY_NODEPORTS_MAP,
-  AFFINITY_SERVICES_MAP,
   CLUSTER_IPS_CHECK_CHAIN,
   CLUSTER_IPS_SET,
   FILTER_FORWARD_CHAIN,
@@ -124,8 +122,6 @@ export function skeletonContainers() {
       { kind: "map", name: NO_ENDPOINT_SERVICES_MAP, keyType: SERVICE_KEY_TYPE, valueType: "verdict", comment: "vmap to drop or reject packets to services with no endpoints" },
       { kind: "map", name: NO_ENDPOINT_NODEPORTS_MAP, keyType: NODEPORT_KEY_TYPE, valueType: "verdict", comment: "vmap to drop or reject packets to service nodeports with no endpoints" },
       { kind: "map", name: FIREWALL_IPS_MAP, keyType: SERVICE_KEY_TYPE, valueType: "verdict", comment: "destinations that are subject to LoadBalancerSourceRanges" },
-      { kind: "map", name: AFFINITY_SERVICES_MAP, keyType: SERVICE_KEY_TYPE, valueType: "verdict", comment: "addresses of services with session affinity" },
-      { kind: "map", name: AFFINITY_NODEPORTS_MAP, keyType: NODEPORT_KEY_TYPE, valueType: "verdict", comment: "NodePorts of services with session affinity" },
     ] as const,
   };
 }
