@@ -81,9 +81,15 @@ try {
       // it (the watch needs a few ms to deliver it; B2 shows 3-10 ms), which errs on the slow side.
       const syncs = proxy.lines.slice(firstLine).filter((l) => SYNCED_V4.test(l.text)).map((l) => ({ end: l.t, start: l.t - Number(/elapsed="?([\d.]+)ms/.exec(l.text)?.[1] ?? 0) }));
       const lat: number[] = [];
+      const latFirst: number[] = [];
+      const latLast: number[] = [];
       for (const w of writes) {
         const s = syncs.find((x) => x.start >= w + DELIVERY_MS);
-        if (s) lat.push(s.end - w);
+        if (!s) continue;
+        lat.push(s.end - w);
+        const at = (w - start) / 1000;
+        if (at < windowS) latFirst.push(s.end - w);
+        if (at >= seconds - windowS) latLast.push(s.end - w);
       }
       const exact99 = percentile(lat, 99);
       const goalMs = MIN_SYNC_S * 1000 + 2 * floorMs;
@@ -95,15 +101,19 @@ try {
         goal: `exact p99 <= ${fmtMs(goalMs)}`,
         met: exact99 <= goalMs,
       });
+      // Growth is judged on the exact latencies: the histogram's p99 sits in its (1 s, 2 s] bucket
+      // as soon as 1% of a window's writes take just over 1 s (1 s + one ~10 ms sync), and is then
+      // interpolated to ~1.5 s, so it flips between ~0.99 and ~1.45 s on a few writes.
       const [f50, , f99] = q(first) as [number, number, number];
       const [l50, , l99] = q(last) as [number, number, number];
+      const [ef50, ef99, el50, el99] = [percentile(latFirst, 50), percentile(latFirst, 99), percentile(latLast, 50), percentile(latLast, 99)];
       emitRow({
-        figure: `B3 churn: first vs last ${windowS} s (p50 / p99)`,
-        ours: `last: ${fmtMs(l50)} / ${fmtMs(l99)}`,
-        comparison: `first: ${fmtMs(f50)} / ${fmtMs(f99)}`,
-        ratio: `${(l50 / f50).toFixed(2)}x / ${(l99 / f99).toFixed(2)}x`,
+        figure: `B3 churn: first vs last ${windowS} s (exact p50 / p99)`,
+        ours: `last: ${fmtMs(el50)} / ${fmtMs(el99)} (histogram ${fmtMs(l50)} / ${fmtMs(l99)})`,
+        comparison: `first: ${fmtMs(ef50)} / ${fmtMs(ef99)} (histogram ${fmtMs(f50)} / ${fmtMs(f99)})`,
+        ratio: `${(el50 / ef50).toFixed(2)}x / ${(el99 / ef99).toFixed(2)}x`,
         goal: "no growth (<= 1.2x)",
-        met: l50 <= f50 * 1.2 && l99 <= f99 * 1.2,
+        met: el50 <= ef50 * 1.2 && el99 <= ef99 * 1.2,
       });
       const durs = syncs.map((s) => s.end - s.start);
       emitNote(`B3 ${sizeLabel(size)}: ${writes.length} writes in ${wallS.toFixed(1)} s, ${syncs.length} IPv4 syncs (median ${fmtMs(median(durs))}, max ${fmtMs(Math.max(...durs))} each); ` +
