@@ -116,6 +116,38 @@ export interface ProxyState {
    * Absent in hand-built states: use `stateIndexOf`, which computes it from `servicePorts`.
    */
   index?: StateIndex;
+  /**
+   * A full rebuild not done yet (StateMemo): the ServicePorts one Service at a time, in
+   * `servicePorts` order, each built when it is pulled. A cold start loads the first Services
+   * while the model of the others is still to be built (bun run bench B1). Reading
+   * `servicePorts` or `index` builds the rest. Absent in hand-built states: use `stagesOf`.
+   */
+  staged?: StagedServicePorts;
+}
+
+/** See `ProxyState.staged`. */
+export interface StagedServicePorts {
+  /** The Services with a ClusterIP of this family: an upper bound of those with ServicePorts. */
+  services: number;
+  /** Each Service's ServicePorts, built as they are pulled (Services without any are left out). */
+  stages(): Iterable<readonly ServicePortState[]>;
+}
+
+/** `state.staged`'s stages, or each Service's run of `servicePorts` (hand-built states). */
+export function* stagesOf(state: ProxyState): Iterable<readonly ServicePortState[]> {
+  if (state.staged) {
+    yield* state.staged.stages();
+    return;
+  }
+  let run: ServicePortState[] = [];
+  for (const sp of state.servicePorts) {
+    if (run.length > 0 && serviceKeyOf(run[0]!) !== serviceKeyOf(sp)) {
+      yield run;
+      run = [];
+    }
+    run.push(sp);
+  }
+  if (run.length > 0) yield run;
 }
 
 /** What a sync asks of the whole state besides the changed Services; equal to a walk of `servicePorts`. */

@@ -3,7 +3,7 @@ import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
 import type { Service } from "../kube/schemas/service.ts";
 import { buildProxyState, type NodeTopology } from "./build-state.ts";
 import { ClusterCache } from "./cluster-cache.ts";
-import { stateIndexOf } from "./proxy-state.ts";
+import { stagesOf, stateIndexOf } from "./proxy-state.ts";
 import { StateMemo } from "./state-memo.ts";
 
 const svc = (name: string, port: number, ip: string): Service =>
@@ -63,11 +63,51 @@ describe("StateMemo", () => {
     const memo = new StateMemo("IPv4");
     cache.upsertService(svc("a", 80, "10.96.0.1"));
     const first = memo.state(cache, null);
+    expect(first.servicePorts).toHaveLength(1); // a full state is built when read (see below)
     cache.upsertService(svc("a", 81, "10.96.0.1"));
     expect(memo.state(cache, new Set())).toEqual(first);
     expect(memo.state(cache, new Set(["default/a"])).servicePorts[0]!.port).toBe(81);
     // An earlier state is a snapshot: later changes do not reach it.
     expect(first.servicePorts[0]!.port).toBe(80);
     expect(first.index!.portsOf("default/a")[0]!.port).toBe(80);
+  });
+
+  test("a full rebuild is staged: Services are built as they are pulled, in id order, and reading the state builds the rest", () => {
+    const cache = new ClusterCache();
+    for (const [i, name] of NAMES.entries()) cache.upsertService(svc(name, 80 + (i % 3), `10.96.0.${i + 1}`));
+    cache.upsertSlice(slice("s0", "a", ["10.244.0.1", "10.244.0.2"]));
+    const memo = new StateMemo("IPv4");
+    const want = buildProxyState(cache, "IPv4");
+    const st = memo.state(cache, null);
+    expect(st.staged!.services).toBe(NAMES.length);
+    const pulled: string[] = [];
+    for (const ports of st.staged!.stages()) {
+      pulled.push(...ports.map((sp) => sp.id));
+      if (pulled.length >= 3) break;
+    }
+    expect(pulled).toEqual(want.servicePorts.slice(0, pulled.length).map((sp) => sp.id));
+    expect(st).toEqual(want);
+    expect(stateIndexOf(st).services).toBe(NAMES.length);
+    // Pulled again after the build: every Service, in order.
+    expect([...stagesOf(st)].flat().map((sp) => sp.id)).toEqual(want.servicePorts.map((sp) => sp.id));
+    // A hand-built state's stages are its Services' runs of ServicePorts.
+    expect([...stagesOf(want)].map((ports) => ports.length)).toEqual([...stagesOf(st)].map((ports) => ports.length));
+  });
+
+  test("a later call completes a staged build first: from then on the earlier state is a snapshot", () => {
+    const cache = new ClusterCache();
+    cache.upsertService(svc("a", 80, "10.96.0.1"));
+    cache.upsertService(svc("b", 80, "10.96.0.2"));
+    const memo = new StateMemo("IPv4");
+    const first = memo.state(cache, null);
+    const [firstStage] = first.staged!.stages();
+    expect(firstStage!.map((sp) => sp.port)).toEqual([80]);
+    // Built while the sync that holds `first` was in flight: the change is also named to the next call.
+    cache.upsertService(svc("b", 81, "10.96.0.2"));
+    const second = memo.state(cache, new Set(["default/b"]));
+    cache.upsertService(svc("b", 82, "10.96.0.2"));
+    memo.state(cache, new Set(["default/b"]));
+    expect(first.servicePorts.map((sp) => sp.port)).toEqual([80, 81]);
+    expect(second.servicePorts.map((sp) => sp.port)).toEqual([80, 81]);
   });
 });

@@ -12,7 +12,7 @@ import type { IPFamily } from "../lib/ip.ts";
 import type { Service } from "../kube/schemas/service.ts";
 import { NO_TOPOLOGY, servicePortStates, type ClusterView, type NodeTopology } from "./build-state.ts";
 import { DEFAULT_NODE_FACTS, tallyOf, type NodeFacts, type ProxyState, type ServicePortState, type StateIndex } from "./proxy-state.ts";
-import { serviceKey } from "./service-ports.ts";
+import { clusterIPOf, serviceKey } from "./service-ports.ts";
 
 /** A ClusterView that can also look one Service up by key (ClusterCache is one). */
 export interface KeyedClusterView extends ClusterView {
@@ -42,6 +42,17 @@ function position(order: readonly string[], key: string): number {
 
 type Tally = ReturnType<typeof tallyOf>;
 
+/** A full rebuild in progress: the Services in id order, built up to `next`. */
+interface PendingBuild {
+  keys: string[];
+  next: number;
+  view: KeyedClusterView;
+  topo: NodeTopology;
+  node: NodeFacts;
+  /** Set when the build is done: what its snapshot shows from then on. */
+  done: { state: ProxyState; lists: ServicePortState[][] } | null;
+}
+
 export class StateMemo {
   #byService = new Map<string, ServicePortState[]>();
   /** The keys of #byService in id order (see orderKey), and their ServicePorts at the same index. */
@@ -53,6 +64,7 @@ export class StateMemo {
   #healthCheck = new Map<string, ServicePortState[]>();
   #udp = new Map<string, ServicePortState[]>();
   #topology: string | null = null;
+  #pending: PendingBuild | null = null;
 
   constructor(readonly family: IPFamily) {}
 
@@ -63,6 +75,7 @@ export class StateMemo {
    * on first use (a partial sync of the nftables backend never needs it; see `index`).
    */
   state(view: KeyedClusterView, changed: ReadonlySet<string> | null, node: NodeFacts = DEFAULT_NODE_FACTS, topo: NodeTopology = NO_TOPOLOGY): ProxyState {
+    this.#finishPending();
     // Every field of the topology feeds servicePortStates, so any change recomputes everything.
     const topology = JSON.stringify(topo);
     if (changed === null || topology !== this.#topology) {
@@ -71,16 +84,17 @@ export class StateMemo {
       this.#udp.clear();
       this.#totals = { noLocalInternal: 0, noLocalExternal: 0 };
       this.#topology = topology;
-      for (const svc of view.services()) {
-        const key = serviceKey(svc.metadata.namespace, svc.metadata.name);
-        const ports = servicePortStates(svc, view.slicesOf(key), this.family, topo);
-        if (ports.length > 0) {
-          this.#byService.set(key, ports.sort(byId));
-          this.#tally(key, ports, 1);
-        }
-      }
-      this.#order = [...this.#byService.keys()].map(orderKey).sort().map((k) => k.slice(0, -1));
-      this.#ports = this.#order.map((k) => this.#byService.get(k)!);
+      this.#order = [];
+      this.#ports = [];
+      // Built when pulled (ProxyState.staged) or read; the keys' order is the id order. Services
+      // without a ClusterIP of this family have no ServicePorts in it and are left out at once.
+      const keys: string[] = [];
+      for (const svc of view.services()) if (clusterIPOf(svc, this.family)) keys.push(orderKey(serviceKey(svc.metadata.namespace, svc.metadata.name)));
+      keys.sort();
+      for (let i = 0; i < keys.length; i++) keys[i] = keys[i]!.slice(0, -1);
+      const pending: PendingBuild = { keys, next: 0, view, topo, node, done: null };
+      this.#pending = pending;
+      return this.#stagedSnapshot(pending);
     } else {
       for (const key of changed) {
         const svc = view.service(key);
@@ -90,10 +104,68 @@ export class StateMemo {
     return this.#snapshot(node);
   }
 
+  /** Builds the next Service of `pending`; its ServicePorts ([] when it has none), or null at the end. */
+  #buildNext(pending: PendingBuild): ServicePortState[] | null {
+    if (this.#pending !== pending || pending.next >= pending.keys.length) return null;
+    const key = pending.keys[pending.next++]!;
+    const svc = pending.view.service(key);
+    const ports = svc ? servicePortStates(svc, pending.view.slicesOf(key), this.family, pending.topo) : [];
+    if (ports.length > 0) {
+      this.#byService.set(key, ports.sort(byId));
+      this.#tally(key, ports, 1);
+      this.#order.push(key);
+      this.#ports.push(ports);
+    }
+    return ports;
+  }
+
+  /** Completes a pending full rebuild, and fixes what its snapshot shows. */
+  #finishPending(): void {
+    const pending = this.#pending;
+    if (!pending) return;
+    while (this.#buildNext(pending) !== null);
+    const lists = this.#ports.slice();
+    pending.done = { state: this.#snapshotOf(pending.node, this.#order.slice(), lists), lists };
+    this.#pending = null;
+  }
+
+  #stagedSnapshot(pending: PendingBuild): ProxyState {
+    const complete = (): ProxyState => {
+      if (this.#pending === pending) this.#finishPending();
+      return pending.done!.state;
+    };
+    const state = { family: this.family, node: pending.node } as ProxyState;
+    Object.defineProperty(state, "servicePorts", { enumerable: true, get: () => complete().servicePorts });
+    Object.defineProperty(state, "index", { enumerable: false, get: () => complete().index });
+    const memo = this;
+    Object.defineProperty(state, "staged", {
+      enumerable: false,
+      value: {
+        services: pending.keys.length,
+        *stages() {
+          // Services built by an earlier reader come first, then the rest as they are pulled.
+          let i = 0;
+          for (;;) {
+            const lists = pending.done?.lists ?? memo.#ports;
+            if (i < lists.length) {
+              yield lists[i++]!;
+              continue;
+            }
+            if (memo.#pending !== pending) return;
+            if (memo.#buildNext(pending) === null) return;
+          }
+        },
+      },
+    });
+    return state;
+  }
+
   #snapshot(node: NodeFacts): ProxyState {
     // Two array copies (a memcpy each) instead of a walk of every ServicePort.
-    const order = this.#order.slice();
-    const lists = this.#ports.slice();
+    return this.#snapshotOf(node, this.#order.slice(), this.#ports.slice());
+  }
+
+  #snapshotOf(node: NodeFacts, order: string[], lists: ServicePortState[][]): ProxyState {
     const healthCheckPorts = [...this.#healthCheck.values()].flat().sort(byId);
     const udpPorts = [...this.#udp.values()].flat().sort(byId);
     const index: StateIndex = {

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "bun:test";
 import { scriptedRunner } from "../../lib/exec.ts";
 import type { NodeFacts, ProxyState, ServicePortState } from "../../model/proxy-state.ts";
+import type { EndpointSlice } from "../../kube/schemas/endpoint-slice.ts";
+import type { Service } from "../../kube/schemas/service.ts";
+import { buildProxyState } from "../../model/build-state.ts";
+import { ClusterCache } from "../../model/cluster-cache.ts";
+import { StateMemo } from "../../model/state-memo.ts";
 import { coldBatchesOf } from "./cold-pipeline.ts";
 import { createFakeNft } from "./fake.ts";
 import { createNftablesBackend } from "./nftables-backend.ts";
@@ -112,6 +117,26 @@ describe("cold-start pipeline", () => {
     expect(scripts.length - before).toBe(1);
     const single = createFakeNft();
     await createNftablesBackend({ runner: scriptedRunner([]), client: single }).sync(stateOf(40));
+    expect(fake.dump("ip")).toBe(single.dump("ip"));
+  });
+
+  test("a staged state (StateMemo's full rebuild) is built batch by batch: the first batch goes to nft before the later Services' model exists", async () => {
+    const cache = new ClusterCache();
+    for (let i = 0; i < 30; i++) {
+      const name = `s${String(i).padStart(2, "0")}`;
+      cache.upsertService({ metadata: { name, namespace: "ns" }, spec: { type: "ClusterIP", clusterIP: `10.96.1.${i + 1}`, ports: [{ name: "http", port: 80, protocol: "TCP" }] } } as Service);
+      cache.upsertSlice({ metadata: { name: `${name}-x`, namespace: "ns", labels: { "kubernetes.io/service-name": name } }, addressType: "IPv4", endpoints: [{ addresses: [`10.244.1.${i + 1}`], conditions: { ready: true } }], ports: [{ name: "http", port: 8080, protocol: "TCP" }] } as EndpointSlice);
+    }
+    let built = 0;
+    const view = { services: () => cache.services(), slicesOf: (key: string) => cache.slicesOf(key), service: (key: string) => (built++, cache.service(key)) };
+    const st = new StateMemo("IPv4").state(view, null, NODE);
+    const { fake, client } = recordingFake();
+    const builtAtApply: number[] = [];
+    const counting = { ...client, apply: (...a: Parameters<typeof client.apply>) => (builtAtApply.push(built), client.apply(...a)) };
+    await createNftablesBackend({ runner: scriptedRunner([]), client: counting, coldBatches: { first: 5, rest: 8 } }).sync(st);
+    expect(builtAtApply).toEqual([5, 13, 21, 29, 30]);
+    const single = createFakeNft();
+    await createNftablesBackend({ runner: scriptedRunner([]), client: single }).sync(buildProxyState(cache, "IPv4", NODE));
     expect(fake.dump("ip")).toBe(single.dump("ip"));
   });
 });

@@ -6,11 +6,12 @@
  * so the end state is the one a single full sync builds (the same renderers and element store).
  *
  * Why: at 10k Services x 10 endpoints rendering takes about half as long as nft's load, and done
- * one after the other they added up (bun run bench B1). The cost is that during a cold start
+ * one after the other they added up (bun run bench B1). The model is staged the same way: a
+ * batch's Services are built when the batch is pulled (ProxyState.staged). The cost is that during a cold start
  * Services appear batch by batch instead of all at once; nothing was there before, so no
  * traffic loses anything. A table that exists (a restart) is always replaced in one transaction.
  */
-import { serviceKeyOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
+import { stagesOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
 import { collectYoungGarbage } from "../../lib/heap.ts";
 import type { NftClient } from "./client.ts";
 import type { RenderContext } from "./render-context.ts";
@@ -25,31 +26,36 @@ export interface ColdBatches {
 /** Pipelining pays only when there is more than one batch of work behind the first. */
 export const DEFAULT_COLD_BATCHES: ColdBatches = { first: 1000, rest: 2500 };
 
-/** True when `state` is big enough to be loaded in batches. */
+/**
+ * True when `state` is big enough to be loaded in batches. A staged state (StateMemo's full
+ * rebuild) is judged by its Services, without building them.
+ */
 export function worthPipelining(state: ProxyState, batches: ColdBatches): boolean {
-  return state.servicePorts.length > batches.first + batches.rest;
+  return (state.staged ? state.staged.services : state.servicePorts.length) > batches.first + batches.rest;
 }
 
 /**
- * Splits the ServicePorts (a Service's ports are adjacent: they are sorted by id) into batches
- * of whole Services: the first of about `first` ServicePorts, the others of about `rest`.
+ * Batches of whole Services from `stages` (one Service's ServicePorts each): the first of about
+ * `first` ServicePorts, the others of about `rest`. Lazy: a staged state builds a batch's
+ * Services when the batch is pulled, so the model of the later ones is built while nft loads.
  */
-export function coldBatchesOf(ports: readonly ServicePortState[], batches: ColdBatches): ServicePortState[][] {
-  const out: ServicePortState[][] = [];
+export function* coldBatches(stages: Iterable<readonly ServicePortState[]>, batches: ColdBatches): Generator<ServicePortState[]> {
   let current: ServicePortState[] = [];
-  let lastKey = "";
-  for (const sp of ports) {
-    const key = serviceKeyOf(sp);
-    const limit = out.length === 0 ? batches.first : batches.rest;
-    if (current.length >= limit && key !== lastKey) {
-      out.push(current);
+  let limit = batches.first;
+  for (const ports of stages) {
+    for (const sp of ports) current.push(sp);
+    if (current.length >= limit) {
+      yield current;
       current = [];
+      limit = batches.rest;
     }
-    current.push(sp);
-    lastKey = key;
   }
-  if (current.length > 0) out.push(current);
-  return out;
+  if (current.length > 0) yield current;
+}
+
+/** `coldBatches` of a list of ServicePorts sorted by id (a Service's ports are adjacent). */
+export function coldBatchesOf(ports: readonly ServicePortState[], batches: ColdBatches): ServicePortState[][] {
+  return [...coldBatches(stagesOf({ family: "IPv4", servicePorts: ports as ServicePortState[] }), batches)];
 }
 
 /**
@@ -59,14 +65,16 @@ export function coldBatchesOf(ports: readonly ServicePortState[], batches: ColdB
  * table may then hold some batches, and the caller's next sync must be a full one.
  */
 export async function applyColdPipeline(state: ProxyState, ctx: RenderContext, client: NftClient, batches: ColdBatches): Promise<{ render: SyncRender; scriptBytes: number }> {
-  const [first = [], ...rest] = coldBatchesOf(state.servicePorts, batches);
-  const { index: _whole, ...plain } = state;
-  let render = renderFull({ ...plain, servicePorts: first }, ctx);
+  // Pulling a batch builds its Services' model (a staged state): the first batch's alone before
+  // nft starts, each later one's while nft loads the one before.
+  const pending = coldBatches(stagesOf(state), batches);
+  const first = pending.next();
+  let render = renderFull({ family: state.family, node: state.node, servicePorts: first.done ? [] : first.value }, ctx);
   const skipped = [...render.skipped];
   let inflight = client.apply(render.tx, { viaFile: true });
   let scriptBytes = 0;
   try {
-    for (const batch of rest) {
+    for (const batch of pending) {
       const next = renderAppend(batch, ctx, render.store, render.present);
       skipped.push(...next.skipped);
       scriptBytes += (await inflight).scriptBytes;
