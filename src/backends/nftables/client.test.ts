@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { isBackendError } from "../backend.ts";
-import { scriptedRunner } from "../../lib/exec.ts";
+import { scriptedRunner, type LiveProcess } from "../../lib/exec.ts";
 import { createNftClient } from "./client.ts";
 import { Transaction } from "./transaction.ts";
 
@@ -88,5 +88,27 @@ describe("createNftClient", () => {
   test("listTable returns nft's listing", async () => {
     const runner = scriptedRunner([{ argv: ["nft", "list", "table", "ip", "kube-proxy"], result: { stdout: "table ip kube-proxy {\n}\n" } }]);
     expect(await createNftClient(runner).listTable("ip")).toBe("table ip kube-proxy {\n}\n");
+  });
+
+  test("where nft -i cannot run (an nft without its CLI), transactions go to nft -f, and that is said once", async () => {
+    const t = tx();
+    const runner = scriptedRunner([{ argv: ["nft", "-f", "-"], stdin: t.toScript() }, { argv: ["nft", "-f", "-"], stdin: t.toScript() }]);
+    let starts = 0;
+    const noCli = (): LiveProcess => {
+      starts++;
+      let exit!: (code: number) => void;
+      const exited = new Promise<number>((r) => (exit = r));
+      const listeners: ((t: string) => void)[] = [];
+      setTimeout(() => (listeners.forEach((l) => l("Error: interactive CLI not supported in this build\n")), exit(1)), 1);
+      return { write: () => true, onStderr: (l) => void listeners.push(l), exited, end: () => {}, kill: () => {} };
+    };
+    const said: string[] = [];
+    const client = createNftClient(Object.assign(runner, { start: noCli }), { onSessionUnavailable: (why) => said.push(why) });
+    await client.apply(t);
+    await client.apply(t);
+    expect(runner.calls).toHaveLength(2);
+    expect(starts).toBe(1);
+    expect(said).toHaveLength(1);
+    expect(said[0]).toContain("interactive CLI not supported");
   });
 });

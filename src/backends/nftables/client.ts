@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { BackendError } from "../backend.ts";
 import type { Runner } from "../../lib/exec.ts";
 import { isNftError } from "./nft-error.ts";
-import { NftSession, SESSION_MAX_BYTES } from "./nft-session.ts";
+import { NftSession, NftSessionUnavailable, SESSION_MAX_BYTES } from "./nft-session.ts";
 import type { NftFamily } from "./objects.ts";
 import { KUBE_PROXY_TABLE } from "./names.ts";
 import { Transaction } from "./transaction.ts";
@@ -52,9 +52,15 @@ export interface NftClient {
   close(): void;
 }
 
+/** What the client reports besides results. */
+export interface NftClientOptions {
+  /** nft -i cannot run here (an nft built without its CLI): every transaction goes to `nft -f`. */
+  onSessionUnavailable?: (reason: string) => void;
+}
+
 /** An NftClient that runs nft through `runner` (wrap it with `inNetns` to act in a namespace). */
-export function createNftClient(runner: Runner): NftClient {
-  const session = runner.start ? new NftSession(runner.start) : null;
+export function createNftClient(runner: Runner, clientOptions: NftClientOptions = {}): NftClient {
+  let session = runner.start ? new NftSession(runner.start) : null;
   const apply = async (tx: Transaction, options: ApplyOptions = {}): Promise<ApplyResult> => {
     let script: string;
     try {
@@ -65,8 +71,15 @@ export function createNftClient(runner: Runner): NftClient {
     }
     const scriptBytes = Buffer.byteLength(script);
     if (session && !options.viaFile && scriptBytes <= SESSION_MAX_BYTES) {
-      await session.run(script);
-      return { scriptBytes };
+      try {
+        await session.run(script);
+        return { scriptBytes };
+      } catch (e) {
+        if (!(e instanceof NftSessionUnavailable)) throw e;
+        // Nothing was sent: this transaction and every later one go to their own nft.
+        session = null;
+        clientOptions.onSessionUnavailable?.(e.message);
+      }
     }
     let dir: string | null = null;
     try {

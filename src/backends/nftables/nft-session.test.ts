@@ -1,15 +1,18 @@
 import { describe, expect, test } from "bun:test";
 import { isBackendError } from "../backend.ts";
 import type { LiveProcess, Starter } from "../../lib/exec.ts";
-import { asOneLine, NftSession, splitAnswer } from "./nft-session.ts";
+import { asOneLine, NftSession, NftSessionUnavailable, splitAnswer } from "./nft-session.ts";
 
 /**
  * A stand-in for `nft -i`: answers each input line the way nft does. Nothing for a line it
  * accepts; "Error: ..." with the line echoed and a caret line for one it refuses (any line with
  * "bad" in it, and every sentinel, which is not nft syntax). Answers come later, in pieces.
  */
-/** `dieOnLine`: the first process exits 1 on reading that line. */
-function fakeNft(opts: { silent?: boolean; dieOnLine?: number } = {}) {
+/**
+ * `dieOnLine`: the first process exits 1 on reading that line. `noise`: said on stderr at
+ * start-up. `noCli`: an nft built without its CLI, which says so and exits at once.
+ */
+function fakeNft(opts: { silent?: boolean; dieOnLine?: number; noise?: string; noCli?: boolean } = {}) {
   const started: { argv: readonly string[]; env?: Record<string, string>; lines: string[]; ended: boolean; killed: boolean }[] = [];
   const start: Starter = (argv, env) => {
     const me = { argv, env, lines: [] as string[], ended: false, killed: false };
@@ -23,6 +26,8 @@ function fakeNft(opts: { silent?: boolean; dieOnLine?: number } = {}) {
       for (const l of listeners) l(text.slice(0, mid));
       for (const l of listeners) l(text.slice(mid));
     }, 1);
+    if (opts.noCli) setTimeout(() => (listeners.forEach((l) => l("Error: interactive CLI not supported in this build\n")), exit(1)), 1);
+    if (opts.noise) setTimeout(() => listeners.forEach((l) => l(opts.noise!)), 0);
     const p: LiveProcess = {
       write(text) {
         if (me.ended || me.killed) return false;
@@ -71,11 +76,13 @@ describe("NftSession", () => {
     expect(nft.started[0]!.argv).toEqual(["nft", "-i"]);
     expect(nft.started[0]!.env).toEqual({ HOME: "/dev/null" });
     const lines = nft.started[0]!.lines;
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toBe("add table ip a ; add chain ip a c");
-    expect(lines[1]).toMatch(/^kube-proxy-end-of-transaction-\w+-1$/);
-    expect(lines[2]).toBe("add table ip b");
-    expect(lines[3]).toMatch(/^kube-proxy-end-of-transaction-\w+-2$/);
+    // A new process first answers a sentinel alone.
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/^kube-proxy-end-of-transaction-\w+-1$/);
+    expect(lines[1]).toBe("add table ip a ; add chain ip a c");
+    expect(lines[2]).toMatch(/^kube-proxy-end-of-transaction-\w+-2$/);
+    expect(lines[3]).toBe("add table ip b");
+    expect(lines[4]).toMatch(/^kube-proxy-end-of-transaction-\w+-3$/);
   });
 
   test("nft's refusal becomes BackendError(apply) with nft's words; the next transaction gets a new process", async () => {
@@ -91,7 +98,7 @@ describe("NftSession", () => {
   });
 
   test("a process that dies mid-transaction fails it; the next one starts another", async () => {
-    const nft = fakeNft({ dieOnLine: 1 });
+    const nft = fakeNft({ dieOnLine: 2 });
     const s = new NftSession(nft.start);
     const err = await s.run("add table ip t").catch((e) => e);
     expect(isBackendError(err, "apply")).toBe(true);
@@ -113,9 +120,24 @@ describe("NftSession", () => {
     const nft = fakeNft();
     const s = new NftSession(nft.start, { maxCommands: 2 });
     for (let i = 0; i < 5; i++) await s.run(`add table ip t${i}`);
-    expect(nft.started.map((p) => p.lines.length)).toEqual([4, 4, 2]);
+    expect(nft.started.map((p) => p.lines.length)).toEqual([5, 5, 3]);
     expect(nft.started.slice(0, 2).every((p) => p.ended)).toBe(true);
     s.close();
     expect(nft.started[2]!.ended).toBe(true);
+  });
+
+  test("what nft says at start-up is not taken for the first transaction's answer", async () => {
+    const nft = fakeNft({ noise: "Warning: something about the terminal\n" });
+    await new NftSession(nft.start).run("add table ip t");
+    expect(nft.started).toHaveLength(1);
+  });
+
+  test("an nft without its CLI: NftSessionUnavailable, and no transaction was sent", async () => {
+    const nft = fakeNft({ noCli: true });
+    const err = await new NftSession(nft.start).run("add table ip t").catch((e) => e);
+    expect(err).toBeInstanceOf(NftSessionUnavailable);
+    expect(isBackendError(err, "apply")).toBe(true);
+    expect(err.message).toContain("interactive CLI not supported");
+    expect(nft.started[0]!.lines.some((l) => l.includes("add table"))).toBe(false);
   });
 });

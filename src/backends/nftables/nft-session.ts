@@ -15,6 +15,11 @@
  * nft -i reads its input a byte at a time (libedit), about 1 ms per KiB here, so the client sends
  * only small scripts this way. It also keeps each line in its history, so the process is
  * replaced every `maxCommands` transactions, and HOME points where no history file can be written.
+ *
+ * A new process first answers a sentinel alone: whatever it says at start-up is not taken for a
+ * transaction's answer, and an nft built without its CLI ("interactive CLI not supported in
+ * this build", then exit) is found before any transaction is sent: NftSessionUnavailable, and
+ * the client uses `nft -f` from then on.
  */
 import { BackendError } from "../backend.ts";
 import type { LiveProcess, Starter } from "../../lib/exec.ts";
@@ -27,6 +32,14 @@ export interface NftSessionOptions {
   maxCommands?: number;
   /** How long one transaction may take before the process is killed and the apply fails. */
   timeoutMs?: number;
+}
+
+/** nft -i could not be started or did not answer its first sentinel: no transaction was sent. */
+export class NftSessionUnavailable extends BackendError {
+  constructor(message: string) {
+    super("apply", message);
+    this.name = "NftSessionUnavailable";
+  }
 }
 
 interface Pending {
@@ -85,7 +98,8 @@ export class NftSession {
     this.#process = null;
   }
 
-  #ensureProcess(): LiveProcess {
+  /** The running process, or a new one once it has answered its first sentinel. */
+  async #ready(): Promise<LiveProcess> {
     if (this.#process && this.#served < this.#maxCommands) return this.#process;
     this.close();
     const p = this.#start(["nft", "-i"], { HOME: "/dev/null" });
@@ -104,6 +118,11 @@ export class NftSession {
       pending?.reject(new BackendError("apply", `nft -i exited ${code}${this.#stderr.trim() ? `: ${this.#stderr.trim()}` : ""}`));
     });
     this.#process = p;
+    try {
+      await this.#exchange(p, "", Math.min(this.#timeoutMs, 10_000));
+    } catch (e) {
+      throw new NftSessionUnavailable(`nft -i did not start: ${e instanceof Error ? e.message : String(e)}`);
+    }
     return p;
   }
 
@@ -118,28 +137,40 @@ export class NftSession {
   }
 
   async #runNow(script: string): Promise<void> {
-    const p = this.#ensureProcess();
+    const p = await this.#ready();
     this.#served++;
+    const own = await this.#exchange(p, `${asOneLine(script)}\n`, this.#timeoutMs);
+    if (own !== "") {
+      this.#drop(p);
+      throw new BackendError("apply", `nft -i: ${own}`);
+    }
+  }
+
+  /** Sends `input` and a sentinel; resolves to what nft said before the sentinel's error. */
+  async #exchange(p: LiveProcess, input: string, timeoutMs: number): Promise<string> {
     const sentinel = `kube-proxy-end-of-transaction-${this.#nonce}-${++this.#seq}`;
     const answer = new Promise<string>((resolve, reject) => (this.#pending = { sentinel, resolve, reject }));
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new BackendError("apply", `nft -i gave no answer in ${this.#timeoutMs} ms`)), this.#timeoutMs);
+      timer = setTimeout(() => reject(new BackendError("apply", `nft -i gave no answer in ${timeoutMs} ms`)), timeoutMs);
     });
     try {
-      if (!p.write(`${asOneLine(script)}\n${sentinel}\n`)) throw new BackendError("apply", "nft -i no longer reads its input");
-      const own = await Promise.race([answer, timeout]);
-      if (own !== "") throw new BackendError("apply", `nft -i: ${own}`);
+      if (!p.write(`${input}${sentinel}\n`)) throw new BackendError("apply", "nft -i no longer reads its input");
+      return await Promise.race([answer, timeout]);
     } catch (e) {
-      // After a failure nothing about the process is trusted: the next transaction gets a new one.
-      this.#pending = null;
-      if (this.#process === p) {
-        this.#process = null;
-        p.kill();
-      }
+      this.#drop(p);
       throw e;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** After a failure nothing about the process is trusted: the next transaction gets a new one. */
+  #drop(p: LiveProcess): void {
+    this.#pending = null;
+    if (this.#process === p) {
+      this.#process = null;
+      p.kill();
     }
   }
 }

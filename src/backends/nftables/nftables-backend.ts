@@ -54,8 +54,8 @@ interface Applied {
  * naming each family that failed.
  */
 export function createNftablesBackend(options: NftablesBackendOptions): Backend {
-  const client = options.client ?? createNftClient(options.runner);
   const log = options.log?.with("nftables");
+  const client = options.client ?? createNftClient(options.runner, { onSessionUnavailable: (reason) => log?.warn("nft -i cannot run here; every transaction goes to its own nft -f", { reason }) });
   let applied: Applied | null = null;
   /** Only the first sync of a process can find the node without our table. */
   let firstSync = true;
