@@ -140,4 +140,12 @@ describe("NftSession", () => {
     expect(err.message).toContain("interactive CLI not supported");
     expect(nft.started[0]!.lines.some((l) => l.includes("add table"))).toBe(false);
   });
+
+  test("a program that cannot be started at all is NftSessionUnavailable too", async () => {
+    const err = await new NftSession(() => {
+      throw new Error("ENOENT: nft");
+    }).run("add table ip t").catch((e) => e);
+    expect(err).toBeInstanceOf(NftSessionUnavailable);
+    expect(err.message).toContain("ENOENT");
+  });
 });

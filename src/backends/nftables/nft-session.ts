@@ -102,7 +102,12 @@ export class NftSession {
   async #ready(): Promise<LiveProcess> {
     if (this.#process && this.#served < this.#maxCommands) return this.#process;
     this.close();
-    const p = this.#start(["nft", "-i"], { HOME: "/dev/null" });
+    let p: LiveProcess;
+    try {
+      p = this.#start(["nft", "-i"], { HOME: "/dev/null" });
+    } catch (e) {
+      throw new NftSessionUnavailable(`nft -i cannot be started: ${e instanceof Error ? e.message : String(e)}`);
+    }
     this.#served = 0;
     this.#stderr = "";
     p.onStderr((text) => {
