@@ -24,7 +24,7 @@ export interface ColdBatches {
 }
 
 /** Pipelining pays only when there is more than one batch of work behind the first. */
-export const DEFAULT_COLD_BATCHES: ColdBatches = { first: 1000, rest: 2500 };
+export const DEFAULT_COLD_BATCHES: ColdBatches = { first: 500, rest: 2500 };
 
 /**
  * True when `state` is big enough to be loaded in batches. A staged state (StateMemo's full
