@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { quoteForSh, realRunner } from "./exec.ts";
+import { inNetns, quoteForSh, realRunner, realStarter } from "./exec.ts";
 
 describe("realRunner", () => {
   test.each([
@@ -21,3 +21,28 @@ describe("realRunner", () => {
     expect(quoteForSh("it's")).toBe(`'it'\\''s'`);
   });
 });
+
+describe("realStarter", () => {
+  test("a process that stays up: fed through stdin, heard through stderr, ended by closing stdin", async () => {
+    const p = realStarter(["sh", "-c", 'while read -r l; do echo "got $l $HOME" >&2; done'], { HOME: "/dev/null" });
+    let heard = "";
+    p.onStderr((t) => (heard += t));
+    expect(p.write("one\n")).toBe(true);
+    expect(p.write("two\n")).toBe(true);
+    for (let i = 0; i < 200 && !heard.includes("two"); i++) await Bun.sleep(5);
+    expect(heard).toBe("got one /dev/null\ngot two /dev/null\n");
+    p.end();
+    expect(await p.exited).toBe(0);
+  });
+
+  test("kill ends it; inNetns puts `ip netns exec NAME` in front of a start too", async () => {
+    const p = realStarter(["sleep", "30"]);
+    p.kill();
+    expect(await p.exited).not.toBe(0);
+    const seen: string[][] = [];
+    const runner = Object.assign(realRunner.bind(null), { start: (argv: readonly string[]) => (seen.push([...argv]), realStarter(["true"])) });
+    await inNetns(runner, "lab-1").start!(["nft", "-i"]).exited;
+    expect(seen).toEqual([["ip", "netns", "exec", "lab-1", "nft", "-i"]]);
+  });
+});
+
