@@ -96,6 +96,24 @@ describe("iptables backend over the fake", () => {
   });
 });
 
+describe("iptables backend: kubelet's KUBE-FIREWALL (localhost NodePorts)", () => {
+  test("a full sync restores it on its own, first; a partial sync leaves it alone", async () => {
+    const runner = iptablesFakeRunner();
+    const backend = createIptablesBackend({ runner, family: "IPv4", localhostNodePorts: true });
+    await backend.sync(state(web, empty));
+    expect(runner.restores).toHaveLength(2);
+    expect(runner.restores[0]).toBe('*filter\n:KUBE-FIREWALL - [0:0]\n-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m comment --comment "block incoming localnet connections" -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP\nCOMMIT\n');
+    expect(runner.restores[1]).not.toContain(":KUBE-FIREWALL");
+    expect(runner.restores[1]).toContain("-I INPUT 1 -j KUBE-FIREWALL");
+    const rule = () => runner.fake.tables.get("filter")!.chains.get("KUBE-FIREWALL")!.rules;
+    expect(rule()).toHaveLength(1);
+    await backend.sync(state(web), new Set(["demo/empty"]));
+    expect(runner.restores).toHaveLength(3);
+    expect(runner.restores[2]).not.toContain("KUBE-FIREWALL");
+    expect(rule()).toHaveLength(1);
+  });
+});
+
 describe("iptables backend start-up reads", () => {
   test("cleanup reads the rules from the variant detection's dump: two -save processes, not three", async () => {
     const inner = iptablesFakeRunner();

@@ -109,6 +109,8 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
       // our tables, the watchdog finds it gone and the next sync is full, as upstream's monitor does.
       const text = new RestoreScript("mangle").chain(KUBE_PROXY_CANARY).text() + render.filter.text() + render.nat.text();
       try {
+        // First, so that the main restore's jumps find the chain (render-sync.ts says why apart).
+        if (render.firewall) await client.restore(render.firewall.text());
         await client.restore(text);
       } catch (e) {
         existing = null; // the kernel's state is unknown now: read it again, and sync in full

@@ -11,7 +11,7 @@
 import { heapStats } from "bun:jsc";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { backendForMode, nodeFactsConfigFor } from "../../../src/cli/backend-for-mode.ts";
+import { backendForMode, localhostNodePortsFor, nodeFactsConfigFor } from "../../../src/cli/backend-for-mode.ts";
 import { connect } from "../../../src/cli/connect.ts";
 import { startProxyInformers } from "../../../src/cli/proxy-informers.ts";
 import { resolveConfig } from "../../../src/cli/resolve-config.ts";
@@ -62,7 +62,9 @@ const recording: Runner = async (argv, stdin) => {
   return { exitCode: 0, stdout: "", stderr: "" };
 };
 
-const backend = backendForMode(mode, { runner: recording, log, masqueradeBit: config.masqueradeBit });
+// The settings run-proxy.ts derives from the same configuration, so the scripts are the binary's
+// (iptables: localhost NodePorts and the conntrack-INVALID drop were missing, 229 bytes at 1k).
+const backend = backendForMode(mode, { runner: recording, log, masqueradeBit: config.masqueradeBit, localhostNodePorts: localhostNodePortsFor(config), dropInvalid: !config.conntrack.tcpBeLiberal });
 const metrics = createProxyMetrics();
 const proxier = new Proxier({ backend, family: "IPv4", families: ["IPv4", "IPv6"], nodeFacts: nodeFactsConfigFor(config), metrics, clock: realClock, log, requestSync: () => {} });
 const board = new StatusBoard({ mode, version: "bench", runtime: "bun", node: NODE_NAME, startedAt: Date.now() }, "watch");
