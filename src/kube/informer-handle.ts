@@ -1,7 +1,8 @@
 /**
  * The parts the watch informer and the poll informer share: the handle a caller holds (start,
- * stop, synced, resourceVersion, cache reads) around a loop, and the pause after a failure
- * (exponential backoff with jitter, never shorter than the server's Retry-After).
+ * stop, synced, resourceVersion, cache reads) around a loop, what the loop has reached (the
+ * resourceVersion, the first complete list), and the pause after a failure (exponential backoff
+ * with jitter, never shorter than the server's Retry-After).
  */
 import { isApiError } from "./api-error.ts";
 import type { Backoff } from "./backoff.ts";
@@ -34,35 +35,41 @@ export function createLifecycle(sleep: (ms: number) => Promise<void>): Lifecycle
   };
 }
 
-/** What a handle needs from its informer's closure. */
-export interface HandleParts<T> {
-  /** The informer's loop; runs until the lifecycle is stopped. */
-  run(): Promise<void>;
-  lifecycle: Lifecycle;
-  synced(): boolean;
-  resourceVersion(): string;
-  cache: { keys(): string[]; get(key: string): T | undefined };
+/** How far an informer's loop has come: the resourceVersion it holds, and whether a first list completed. */
+export class InformerProgress {
+  rv = "";
+  synced = false;
+
+  constructor(private readonly onSynced: () => void) {}
+
+  /** A complete list at `rv`; the first one makes the informer synced and says so, once. */
+  listed(rv: string): void {
+    this.rv = rv;
+    if (this.synced) return;
+    this.synced = true;
+    this.onSynced();
+  }
 }
 
-/** The Informer a caller holds. Nothing runs until start(); stop() resolves once the loop has ended. */
-export function informerHandle<T>(p: HandleParts<T>): Informer<T> {
+/** The Informer a caller holds around `run`. Nothing runs until start(); stop() resolves once the loop has ended. */
+export function informerHandle<T>(run: () => Promise<void>, life: Lifecycle, progress: InformerProgress, cache: { keys(): string[]; get(key: string): T | undefined }): Informer<T> {
   let running: Promise<void> | undefined;
   return {
     start() {
-      if (running || p.lifecycle.stopped()) return;
-      running = p.run();
+      if (running || life.stopped()) return;
+      running = run();
     },
     async stop() {
-      p.lifecycle.stop();
+      life.stop();
       await running;
     },
     get hasSynced() {
-      return p.synced();
+      return progress.synced;
     },
     get resourceVersion() {
-      return p.resourceVersion();
+      return progress.rv;
     },
-    cacheKeys: () => p.cache.keys(),
-    get: (key) => p.cache.get(key),
+    cacheKeys: () => cache.keys(),
+    get: (key) => cache.get(key),
   };
 }

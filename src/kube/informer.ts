@@ -17,7 +17,7 @@ import type { ApiClient } from "./client.ts";
 import { resourceVersionOf } from "./decode.ts";
 import { InformerCache, type InformerHandler } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
-import { createLifecycle, informerHandle, retryDelayMs } from "./informer-handle.ts";
+import { createLifecycle, InformerProgress, informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES, type ResourceName } from "./schemas/index.ts";
 
 export type { InformerHandler } from "./informer-cache.ts";
@@ -65,19 +65,15 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
   const backoff = createBackoff({ random });
   const cache = new InformerCache(opts.schema, kind, opts.handler, log);
   const selectors = { labelSelector: opts.labelSelector, fieldSelector: opts.fieldSelector };
-  let synced = false;
-  let rv = "";
+  const progress = new InformerProgress(() => opts.handler.synced());
   const life = createLifecycle(sleep);
   let goneInARow = 0;
 
   async function relist(): Promise<void> {
     const replace = cache.beginReplace();
-    rv = await listAll(client, resource, { ...selectors, pageSize: opts.pageSize ?? 500, signal: life.signal, log }, replace);
+    const rv = await listAll(client, resource, { ...selectors, pageSize: opts.pageSize ?? 500, signal: life.signal, log }, replace);
     replace.end();
-    if (!synced) {
-      synced = true;
-      opts.handler.synced();
-    }
+    progress.listed(rv);
   }
 
   /** Watches until the server ends the stream; returns how many events it delivered. */
@@ -85,18 +81,17 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
     // Like upstream's reflector: a server-side timeout of 5-10 min spreads reconnects out.
     const timeoutSeconds = Math.floor(300 * (1 + random()));
     let delivered = 0;
-    for await (const ev of client.watch(resource, { ...selectors, resourceVersion: rv, timeoutSeconds, signal: life.signal })) {
+    for await (const ev of client.watch(resource, { ...selectors, resourceVersion: progress.rv, timeoutSeconds, signal: life.signal })) {
       delivered++;
       goneInARow = 0;
       backoff.reset();
       if (ev.type === "DELETED") cache.remove(ev.object);
       else if (ev.type !== "BOOKMARK") cache.upsert(ev.object);
       const next = resourceVersionOf(ev.object);
-      if (next) rv = next;
+      if (next) progress.rv = next;
     }
     return delivered;
   }
-
 
   async function loop(): Promise<void> {
     let needList = true;
@@ -113,10 +108,10 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
         if (life.stopped()) return;
         // Upstream's reflector also treats a watch that ends within a second with no event as a failure.
         if (delivered > 0 || now() - startedAt >= 1000) {
-          log.info(`${kind} watch ended; watching again`, { resourceVersion: rv }, 4);
+          log.info(`${kind} watch ended; watching again`, { resourceVersion: progress.rv }, 4);
         } else {
           const delay = backoff.next();
-          log.info(`${kind} watch ended at once without events; watching again after a pause`, { resourceVersion: rv, delayMs: delay }, 2);
+          log.info(`${kind} watch ended at once without events; watching again after a pause`, { resourceVersion: progress.rv, delayMs: delay }, 2);
           await life.pause(delay);
         }
       } catch (e) {
@@ -126,7 +121,7 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
           // The first 410 relists at once; a second one before the server delivered anything
           // means it keeps expiring us (a 410 storm): relist, but not in a tight loop.
           const delay = goneInARow++ > 0 ? backoff.next() : 0;
-          log.info(`${kind} watch expired (410 Gone); relisting`, { resourceVersion: rv, ...(delay ? { delayMs: delay } : {}) }, 2);
+          log.info(`${kind} watch expired (410 Gone); relisting`, { resourceVersion: progress.rv, ...(delay ? { delayMs: delay } : {}) }, 2);
           if (delay) await life.pause(delay);
           continue;
         }
@@ -137,11 +132,5 @@ export function createInformer<T>(opts: InformerOptions<T>): Informer<T> {
     }
   }
 
-  return informerHandle({
-    run: loop,
-    lifecycle: life,
-    synced: () => synced,
-    resourceVersion: () => rv,
-    cache,
-  });
+  return informerHandle(loop, life, progress, cache);
 }

@@ -10,7 +10,7 @@ import { describeApiFailure } from "./describe-failure.ts";
 import type { Informer, InformerOptions } from "./informer.ts";
 import { InformerCache } from "./informer-cache.ts";
 import { listAll } from "./list-all.ts";
-import { createLifecycle, informerHandle, retryDelayMs } from "./informer-handle.ts";
+import { createLifecycle, InformerProgress, informerHandle, retryDelayMs } from "./informer-handle.ts";
 import { RESOURCES } from "./schemas/index.ts";
 
 /** Creates a polling informer with the same contract as createInformer. Starts nothing: call start(). */
@@ -21,9 +21,7 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
   const backoff = createBackoff({ random: opts.random });
   const cache = new InformerCache(opts.schema, kind, opts.handler, log);
   const life = createLifecycle(sleep);
-  let synced = false;
-  let rv = "";
-
+  const progress = new InformerProgress(() => opts.handler.synced());
 
   async function loop(): Promise<void> {
     while (!life.stopped()) {
@@ -35,12 +33,8 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
         }, replace);
         if (life.stopped()) return;
         replace.end();
-        rv = listRv;
         backoff.reset();
-        if (!synced) {
-          synced = true;
-          opts.handler.synced();
-        }
+        progress.listed(listRv);
       } catch (e) {
         if (life.stopped()) return;
         delay = retryDelayMs(backoff, e);
@@ -50,11 +44,5 @@ export function createPollInformer<T>(opts: InformerOptions<T> & { intervalMs: n
     }
   }
 
-  return informerHandle({
-    run: loop,
-    lifecycle: life,
-    synced: () => synced,
-    resourceVersion: () => rv,
-    cache,
-  });
+  return informerHandle(loop, life, progress, cache);
 }

@@ -19,5 +19,5 @@ test.each([
   ["more rules in legacy", rules(1), rules(3), "legacy"],
   ["a tie goes to nft", rules(2), rules(2), "nf_tables"],
 ] as const)("%s -> %p", async (_name, nft, legacy, want) => {
-  expect(await detectIptablesVariant(dumps(nft, legacy), "IPv4")).toBe(want);
+  expect((await detectIptablesVariant(dumps(nft, legacy), "IPv4")).variant).toBe(want);
 });

@@ -22,15 +22,11 @@ async function dump(runner: Runner, family: IPFamily, variant: IptablesVariant):
 
 const ruleCount = (text: string) => text.split("\n").filter((l) => l.startsWith("-A ")).length;
 
-export async function detectIptablesVariant(runner: Runner, family: IPFamily): Promise<IptablesVariant | null> {
-  return (await detectIptablesVariantWithDump(runner, family)).variant;
-}
-
 /**
- * The variant, and the whole `-save` dump of it that decided (null with the variant): a caller
- * about to read the rules anyway (cleanup at start-up) saves a process per family.
+ * The variant, and the whole `-save` dump of it that decided (null with the variant): the
+ * caller reads the rules next anyway (the first sync or the cleanup), one process less.
  */
-export async function detectIptablesVariantWithDump(runner: Runner, family: IPFamily): Promise<{ variant: IptablesVariant | null; dump: string | null }> {
+export async function detectIptablesVariant(runner: Runner, family: IPFamily): Promise<{ variant: IptablesVariant | null; dump: string | null }> {
   const [nft, legacy] = await Promise.all([dump(runner, family, "nf_tables"), dump(runner, family, "legacy")]);
   if (nft === null && legacy === null) return { variant: null, dump: null };
   if (nft === null) return { variant: "legacy", dump: legacy };

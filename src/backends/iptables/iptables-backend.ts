@@ -11,7 +11,7 @@ import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
 import { BUILTIN_JUMPS, FIREWALL_JUMPS } from "./builtin-jumps.ts";
 import { createIptablesClient, toolName, type IptablesClient, type IptablesVariant } from "./client.ts";
-import { detectIptablesVariantWithDump } from "./detect-variant.ts";
+import { detectIptablesVariant } from "./detect-variant.ts";
 import { isPerServiceChain, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_PROXY_CANARY, KUBE_MARK_MASQ, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_PROXY_FIREWALL, KUBE_SERVICES } from "./names.ts";
 import { renderSync, type ExistingChains } from "./render-sync.ts";
 import { RestoreScript } from "./restore-script.ts";
@@ -68,8 +68,8 @@ export function createIptablesBackend(opts: IptablesBackendOptions): Backend {
   /** The client for the node's iptables variant, decided once (at the first sync or cleanup). */
   const clientFor = async (): Promise<IptablesClient> => {
     if (chosen) return chosen;
-    let variant = opts.variant === undefined || opts.variant === "auto" ? null : opts.variant;
-    if (opts.variant === undefined || opts.variant === "auto") ({ variant, dump: detectedDump } = await detectIptablesVariantWithDump(opts.runner, opts.family));
+    const { variant, dump } = opts.variant === undefined || opts.variant === "auto" ? await detectIptablesVariant(opts.runner, opts.family) : { variant: opts.variant, dump: null };
+    detectedDump = dump;
     chosen = createIptablesClient(opts.runner, opts.family, { onLockWait: opts.onLockWait }, variant);
     opts.log?.info("Using iptables", { family: opts.family, variant: await chosen.variant().catch(() => "unknown"), tool: `${toolName(opts.family, variant)}-restore` });
     return chosen;

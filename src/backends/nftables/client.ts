@@ -81,28 +81,7 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
         clientOptions.onSessionUnavailable?.(e.message);
       }
     }
-    let dir: string | null = null;
-    try {
-      let argv = ["nft", "-f", "-"];
-      if (options.viaFile) {
-        try {
-          // mkdtemp makes the directory private (0700): nobody else can swap the file.
-          dir = mkdtempSync(join(tmpdir(), "kube-proxy-nft-"));
-          const file = join(dir, "batch.nft");
-          writeFileSync(file, script, { mode: 0o600 });
-          argv = ["nft", "-f", file];
-        } catch {
-          // No writable temporary directory (a read-only root filesystem): stdin works too, it
-          // only overlaps less with the caller's work.
-        }
-      }
-      const out = await run(runner, argv, argv[2] === "-" ? script : undefined);
-      if (out.exitCode !== 0) {
-        throw new BackendError("apply", `${argv.join(" ")} exited ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`);
-      }
-    } finally {
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    }
+    await applyByProcess(runner, script, options.viaFile === true);
     return { scriptBytes };
   };
   return {
@@ -127,6 +106,37 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
     },
     close: () => session?.close(),
   };
+}
+
+/** One `nft -f` process for `script`: from a private temporary file when `viaFile` (and one can be written), else on stdin. */
+async function applyByProcess(runner: Runner, script: string, viaFile: boolean): Promise<void> {
+  let dir: string | null = null;
+  try {
+    let file: string | null = null;
+    if (viaFile) ({ dir, file } = privateFile(script));
+    const argv = ["nft", "-f", file ?? "-"];
+    const out = await run(runner, argv, file ? undefined : script);
+    if (out.exitCode !== 0) throw new BackendError("apply", `${argv.join(" ")} exited ${out.exitCode}: ${out.stderr.trim() || out.stdout.trim()}`);
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * `script` in a file in a new directory only this process can use (mkdtemp makes it 0700:
+ * nobody else can swap the file). Without a writable temporary directory (a read-only root
+ * filesystem) the file is null: stdin works too, it only overlaps less with the caller's work.
+ */
+function privateFile(script: string): { dir: string | null; file: string | null } {
+  let dir: string | null = null;
+  try {
+    dir = mkdtempSync(join(tmpdir(), "kube-proxy-nft-"));
+    const file = join(dir, "batch.nft");
+    writeFileSync(file, script, { mode: 0o600 });
+    return { dir, file };
+  } catch {
+    return { dir, file: null };
+  }
 }
 
 /** Runs nft; a runner that cannot start it at all becomes a BackendError too, so callers see one error type. */

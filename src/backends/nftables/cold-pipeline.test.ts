@@ -1,12 +1,12 @@
 import { describe, expect, test } from "bun:test";
 import { scriptedRunner } from "../../lib/exec.ts";
-import type { NodeFacts, ProxyState, ServicePortState } from "../../model/proxy-state.ts";
+import { stagesOf, type NodeFacts, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
 import type { EndpointSlice } from "../../kube/schemas/endpoint-slice.ts";
 import type { Service } from "../../kube/schemas/service.ts";
 import { buildProxyState } from "../../model/build-state.ts";
 import { ClusterCache } from "../../model/cluster-cache.ts";
 import { StateMemo } from "../../model/state-memo.ts";
-import { coldBatchesOf } from "./cold-pipeline.ts";
+import { coldBatches, type ColdBatches } from "./cold-pipeline.ts";
 import { createFakeNft } from "./fake.ts";
 import { createNftablesBackend } from "./nftables-backend.ts";
 
@@ -29,6 +29,8 @@ function service(i: number, ports = 1 + (i % 2)): ServicePortState[] {
   }));
 }
 
+const batchesOf = (st: ProxyState, b: ColdBatches) => [...coldBatches(stagesOf(st), b)];
+
 const stateOf = (n: number): ProxyState => ({ family: "IPv4", node: NODE, servicePorts: Array.from({ length: n }, (_, i) => service(i)).flat() });
 
 function recordingFake() {
@@ -41,7 +43,7 @@ function recordingFake() {
 
 describe("cold-start pipeline", () => {
   test("batches hold whole Services: a small first one, then about `rest` ServicePorts each", () => {
-    const batches = coldBatchesOf(stateOf(20).servicePorts, { first: 3, rest: 5 });
+    const batches = batchesOf(stateOf(20), { first: 3, rest: 5 });
     // Services alternate 1 and 2 ports: s0+s1 = 3, then 1+2+1+2 = 6 four times, then the last 3.
     expect(batches.map((b) => b.length)).toEqual([3, 6, 6, 6, 6, 3]);
     for (let i = 1; i < batches.length; i++) expect(batches[i]![0]!.name).not.toBe(batches[i - 1]!.at(-1)!.name);
@@ -53,7 +55,7 @@ describe("cold-start pipeline", () => {
     const { fake, client, scripts, viaFile } = recordingFake();
     const stats = await createNftablesBackend({ runner: scriptedRunner([]), client, coldBatches: { first: 5, rest: 12 } }).sync(st);
     expect(stats.full).toBe(true);
-    expect(scripts.length).toBe(coldBatchesOf(st.servicePorts, { first: 5, rest: 12 }).length);
+    expect(scripts.length).toBe(batchesOf(st, { first: 5, rest: 12 }).length);
     expect(scripts.length).toBeGreaterThan(3);
     expect(viaFile.every(Boolean)).toBe(true);
     expect(scripts[0]).toStartWith("add table ip kube-proxy\ndelete table ip kube-proxy\n");

@@ -53,11 +53,6 @@ export function* coldBatches(stages: Iterable<readonly ServicePortState[]>, batc
   if (current.length > 0) yield current;
 }
 
-/** `coldBatches` of a list of ServicePorts sorted by id (a Service's ports are adjacent). */
-export function coldBatchesOf(ports: readonly ServicePortState[], batches: ColdBatches): ServicePortState[][] {
-  return [...coldBatches(stagesOf({ family: "IPv4", servicePorts: ports as ServicePortState[] }), batches)];
-}
-
 /**
  * Renders and applies `state` batch by batch, one nft process per batch, rendering the next
  * batch while nft loads the previous. Returns the final render (store and groups as a single

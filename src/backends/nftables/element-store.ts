@@ -198,15 +198,16 @@ export class ElementStore {
       }
       const ids = c.elements.map(elementId);
       held.push({ c, ids });
-      if (!onClaim) for (let i = 0; i < ids.length; i++) this.#claim(ids[i]!, c.owner, c.elements[i]!);
-      else {
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i]!;
-          const claimedBefore = this.#owners.has(id);
-          const was = claimedBefore ? this.#effective(id) : undefined;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i]!;
+        if (!onClaim) {
           this.#claim(id, c.owner, c.elements[i]!);
-          onClaim(id, claimedBefore, was);
+          continue;
         }
+        const claimedBefore = this.#owners.has(id);
+        const was = claimedBefore ? this.#effective(id) : undefined;
+        this.#claim(id, c.owner, c.elements[i]!);
+        onClaim(id, claimedBefore, was);
       }
       for (const g of c.groups) {
         const name = groupChainName(g);

@@ -24,9 +24,15 @@ export interface EndpointRun {
 const INDEX_PARTS: KeyPart[] = [];
 const indexPart = (i: number): KeyPart => (INDEX_PARTS[i] ??= Object.freeze({ type: "index", index: i }));
 
+/** Pick `i` of `run` as an element. */
+function pickElement(run: EndpointRun, i: number): ElementObject {
+  const t = run.targets[i]!;
+  return { kind: "element", container: run.map, key: [...run.key, indexPart(i)], value: { addr: t.ip, port: t.port } };
+}
+
 /** The elements of `run`, made when a transaction needs them. */
 export function runElements(run: EndpointRun): ElementObject[] {
-  return run.targets.map((t, i) => ({ kind: "element", container: run.map, key: [...run.key, indexPart(i)], value: { addr: t.ip, port: t.port } }));
+  return run.targets.map((_, i) => pickElement(run, i));
 }
 
 /** The container and key of a run, without the pick. */
@@ -56,14 +62,12 @@ export function diffRuns(before: readonly EndpointRun[] | undefined, after: read
       adds.push(...runElements(run));
       continue;
     }
-    const a = runElements(was);
-    const b = runElements(run);
-    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    for (let i = 0; i < Math.max(was.targets.length, run.targets.length); i++) {
       const x = was.targets[i];
       const y = run.targets[i];
       if (x && y && x.ip === y.ip && x.port === y.port) continue;
-      if (x) deletes.push(a[i]!);
-      if (y) adds.push(b[i]!);
+      if (x) deletes.push(pickElement(was, i));
+      if (y) adds.push(pickElement(run, i));
     }
   }
   for (const run of old.values()) deletes.push(...runElements(run));

@@ -5,7 +5,7 @@
  */
 import { PRIORITY_VALUES, isVerdict, partText, type ElementObject, type KeyPart, type MapObject, type NftFamily, type PacketField, type RuleFragment, type RuleObject, type SetObject } from "./objects.ts";
 import type { FakeTable } from "./fake.ts";
-import { fragmentText, verdict } from "./script.ts";
+import { fragmentText, keyType, mapType, verdict } from "./script.ts";
 
 const HOOK_PRIORITY_NAMES: Record<string, Record<number, string>> = {
   prerouting: { [-100]: "dstnat", [-110]: "dstnat - 10", 0: "filter", 100: "srcnat" },
@@ -82,14 +82,9 @@ export function nftDuration(seconds: number): string {
   return out || "0s";
 }
 
+/** nft lists a set's and a map's type as the script declares them. */
 function typeLine(family: NftFamily, o: SetObject | MapObject): string {
-  const addr = family === "ip" ? "ipv4_addr" : "ipv6_addr";
-  const plain = (ts: readonly string[]) => ts.map((t) => (t === "addr" ? addr : t)).join(" . ");
-  if (o.kind === "set") return `type ${plain(o.keyType)}`;
-  if (o.valueType === "verdict") return `type ${plain(o.keyType)} : verdict`;
-  const port = `${o.proto ?? "th"} dport`;
-  const expr = (t: string) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? port : `numgen random mod ${o.modulus}`);
-  return `typeof ${o.keyType.map(expr).join(" . ")} : ${family} daddr . ${port}`;
+  return o.kind === "set" ? `type ${keyType(family, o.keyType)}` : mapType(family, o);
 }
 
 function elementLine(e: ElementObject): string {

@@ -89,21 +89,14 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       const batches = options.coldBatches ?? DEFAULT_COLD_BATCHES;
       const cold = firstSync && !partial && worthPipelining(state, batches) && !(await client.hasTable(ctx.family));
       firstSync = false;
-      const warnSkipped = (r: SyncRender) => {
-        for (const s of r.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
-      };
+      // A cold start renders and applies batch by batch; otherwise the apply follows the warnings.
       let render: SyncRender;
-      let scriptBytes: number;
-      if (cold) {
-        // The batches' skipped values, all of them, once the pipeline is done.
-        ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
-        warnSkipped(render);
-      } else {
-        render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
-        warnSkipped(render);
-        // Nothing changed: no process at all (an empty script is not worth a transaction).
-        ({ scriptBytes } = render.tx.operations.length === 0 && !render.tx.error ? { scriptBytes: 0 } : await client.apply(render.tx));
-      }
+      let scriptBytes = 0;
+      if (cold) ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
+      else render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
+      for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
+      // Nothing changed: no process at all (an empty script is not worth a transaction).
+      if (!cold && (render.tx.operations.length > 0 || render.tx.error)) ({ scriptBytes } = await client.apply(render.tx));
       const now: Applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: render.unused };
       applied = now;
       // Deleting the emptied groups in the sync's own transaction trips nft 1.0.6 ("conflicting

@@ -42,6 +42,18 @@ function byService(ports: readonly ServicePortState[]): Map<string, ServicePortS
   return out;
 }
 
+/** Each Service's contributions (one per ServicePort), and the values rendering them skipped. */
+function contributionsOf(services: Iterable<[string, readonly ServicePortState[]]>, ctx: RenderContext): { entries: [string, ServicePortElements[]][]; skipped: SkippedItem[] } {
+  const skipped: SkippedItem[] = [];
+  const entries: [string, ServicePortElements[]][] = [];
+  for (const [key, sps] of services) {
+    const contributions = sps.map((sp) => servicePortElements(sp, ctx));
+    for (const c of contributions) skipped.push(...c.skipped);
+    entries.push([key, contributions]);
+  }
+  return { entries, skipped };
+}
+
 /** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */
 export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
   const tx = new Transaction({ family: ctx.family, table: KUBE_PROXY_TABLE });
@@ -52,12 +64,7 @@ export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
   tx.add({ kind: "table", comment: KUBE_PROXY_TABLE_COMMENT });
   renderSkeleton(tx, ctx);
   const store = new ElementStore();
-  const skipped: SkippedItem[] = [];
-  const entries = [...byService(state.servicePorts)].map(([key, sps]) => {
-    const contributions = sps.map((sp) => servicePortElements(sp, ctx));
-    for (const c of contributions) skipped.push(...c.skipped);
-    return [key, contributions] as [string, typeof contributions];
-  });
+  const { entries, skipped } = contributionsOf(byService(state.servicePorts), ctx);
   store.fill(entries);
   const present: PresentGroups = { chains: new Set(), maps: new Map() };
   for (const g of store.groups()) addGroup(tx, g, ctx, present);
@@ -100,6 +107,24 @@ function applyServiceObjects(tx: Transaction, before: readonly ServicePortElemen
   return { chains, sets: [...old.sets.values()].filter((s) => !now.sets.has(s.name)) };
 }
 
+/** `present` and the groups that come into use (their maps and chains added to `tx`), as a new PresentGroups. */
+function withGroups(tx: Transaction, added: readonly GroupId[], ctx: RenderContext, present: PresentGroups): PresentGroups {
+  const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
+  for (const g of added) addGroup(tx, g, ctx, next);
+  return next;
+}
+
+/**
+ * A store diff's elements: deletes before adds (an element whose value changes is deleted and
+ * added again), each grouped by container: the script prints a run of one container's elements
+ * as one statement, and one statement per element is several times slower for nft
+ * (performance.md section 9).
+ */
+function applyElementDiff(tx: Transaction, diff: StoreDiff): void {
+  for (const e of byContainer(diff.deletes)) tx.delete(e);
+  for (const e of byContainer(diff.adds)) tx.add(e);
+}
+
 function addGroup(tx: Transaction, g: GroupId, ctx: RenderContext, present: PresentGroups): void {
   for (const m of groupMaps(g)) {
     const name = endpointMapName(m);
@@ -135,23 +160,13 @@ export function renderPartial(state: ProxyState, ctx: RenderContext, changed: Re
   // Only the changed Services' ports are needed, looked up in the state's index (grouping or
   // walking all of them cost O(cluster) per sync: 10 ms at 30k Services).
   const index = stateIndexOf(state);
-  const skipped: SkippedItem[] = [];
   const keys = [...changed].sort();
   const before = keys.flatMap((key) => store.contributionsOf(key));
-  const entries = keys.map((key) => {
-    const contributions = index.portsOf(key).map((sp) => servicePortElements(sp, ctx));
-    for (const c of contributions) skipped.push(...c.skipped);
-    return [key, contributions] as [string, typeof contributions];
-  });
-  const diff: StoreDiff = store.setServices(entries);
-  const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
-  for (const g of diff.groupsAdded) addGroup(tx, g, ctx, next);
+  const { entries, skipped } = contributionsOf(keys.map((key) => [key, index.portsOf(key)]), ctx);
+  const diff = store.setServices(entries);
+  const next = withGroups(tx, diff.groupsAdded, ctx, present);
   const stale = applyServiceObjects(tx, before, entries.flatMap(([, cs]) => cs));
-  // Deletes before adds: an element whose value changes is deleted and added again. Each
-  // grouped by container: the script prints a run of one container's elements as one statement,
-  // and one statement per element is several times slower for nft (performance.md section 9).
-  for (const e of byContainer(diff.deletes)) tx.delete(e);
-  for (const e of byContainer(diff.adds)) tx.add(e);
+  applyElementDiff(tx, diff);
   // Per-ServicePort objects of affinity go at once (upstream deletes affinity sets at once too);
   // nothing points at them any more once the elements above are gone.
   for (const name of stale.chains) tx.delete({ kind: "chain", name });
@@ -167,19 +182,12 @@ export function renderPartial(state: ProxyState, ctx: RenderContext, changed: Re
  */
 export function renderAppend(ports: readonly ServicePortState[], ctx: RenderContext, store: ElementStore, present: PresentGroups): SyncRender {
   const tx = transactionOnLoadedTable(ctx, store, present);
-  const skipped: SkippedItem[] = [];
-  const entries = [...byService(ports)].map(([key, sps]) => {
-    const contributions = sps.map((sp) => servicePortElements(sp, ctx));
-    for (const c of contributions) skipped.push(...c.skipped);
-    return [key, contributions] as [string, typeof contributions];
-  });
+  const { entries, skipped } = contributionsOf(byService(ports), ctx);
   const diff = store.append(entries);
-  const next: PresentGroups = { chains: new Set(present.chains), maps: new Map(present.maps) };
-  for (const g of diff.groupsAdded) addGroup(tx, g, ctx, next);
+  const next = withGroups(tx, diff.groupsAdded, ctx, present);
   applyServiceObjects(tx, [], entries.flatMap(([, cs]) => cs));
   // A key an earlier batch's Service holds can pass to a lower ServicePort id of this one.
-  for (const e of byContainer(diff.deletes)) tx.delete(e);
-  for (const e of byContainer(diff.adds)) tx.add(e);
+  applyElementDiff(tx, diff);
   return { tx, store, present: next, unused: [], skipped };
 }
 

@@ -84,7 +84,7 @@ function baseChain(c: ChainObject): string[] {
   return [`type ${c.base.type} hook ${c.base.hook} priority ${prio}`];
 }
 
-function keyType(family: NftFamily, types: readonly KeyType[]): string {
+export function keyType(family: NftFamily, types: readonly KeyType[]): string {
   return types.map((t) => (t === "addr" ? (family === "ip" ? "ipv4_addr" : "ipv6_addr") : t)).join(" . ");
 }
 
@@ -92,7 +92,7 @@ function keyType(family: NftFamily, types: readonly KeyType[]): string {
  * A verdict map has a plain type; an endpoint map is declared with `typeof`, because its key
  * holds a `numgen` result (an integer has no fixed-size type name in nft 1.0.6).
  */
-function mapType(family: NftFamily, m: MapObject): string {
+export function mapType(family: NftFamily, m: MapObject): string {
   if (m.valueType === "verdict") return `type ${keyType(family, m.keyType)} : verdict`;
   const port = `${m.proto ?? "th"} dport`;
   const expr = (t: KeyType) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? port : `numgen random mod ${m.modulus}`);
