@@ -54,6 +54,12 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
     return ns;
   };
 
+  /** Endpoints are extra addresses on lo, so one namespace holds client, rules and servers. */
+  const endpointsOnLoopback = async (addresses: string[]) => {
+    const steps = [["ip", "link", "set", "lo", "up"], ...addresses.map((a) => ["ip", "addr", "replace", `${a}/32`, "dev", "lo"]), ["ip", "route", "replace", "default", "dev", "lo"]];
+    for (const argv of steps) expect((await netns().runner(argv)).stderr).toBe("");
+  };
+
   beforeAll(async () => {
     ns = await createTestNetns();
   });
@@ -110,8 +116,6 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
       expect(b.full).toBe(a.full ?? true);
       // Group chains a sync left unused go in a follow-up transaction; compare once both are done.
       await Promise.all([onFake.idle?.(), real.idle?.()]);
-      // Group chains a sync left unused go in a follow-up transaction; compare once both are done.
-      await Promise.all([onFake.idle?.(), real.idle?.()]);
       const listed = await netns().runner(["nft", "list", "table", "ip", "kube-proxy"]);
       expect(canonicalListing(listed.stdout)).toBe(fake.dump("ip"));
     }
@@ -121,16 +125,7 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
   });
 
   test("real packets: connections to the ClusterIP are DNATed to both endpoints", async () => {
-    // Endpoints are extra addresses on lo, so one namespace holds client, rules and servers.
-    for (const argv of [
-      ["ip", "link", "set", "lo", "up"],
-      ["ip", "addr", "add", "10.180.0.1/32", "dev", "lo"],
-      ["ip", "addr", "add", "10.180.0.2/32", "dev", "lo"],
-      ["ip", "route", "add", "default", "dev", "lo"],
-    ]) {
-      const out = await netns().runner(argv);
-      expect(out.stderr).toBe("");
-    }
+    await endpointsOnLoopback(["10.180.0.1", "10.180.0.2"]);
     await createNftablesBackend({ runner: netns().runner }).sync(stateB);
     const probe = await netns().runner([
       process.execPath,
@@ -146,6 +141,29 @@ describe.skipIf(!usable)("nftables backend on the real kernel", () => {
     expect(answers).toHaveLength(24);
     // Uniform random choice: both endpoints answer (the chance that one never does is 2^-23).
     expect(new Set(answers)).toEqual(new Set(["10.180.0.1:8080", "10.180.0.2:8080"]));
+  });
+
+  test("real packets: a group chain passes a Service of another K on to its own rule, and a count that moves inside its bucket reaches the new endpoints", async () => {
+    await endpointsOnLoopback(["10.180.0.1", "10.180.0.2", "10.180.0.3"]);
+    const eps = (n: number) => [1, 2, 3].slice(0, n).map((i) => ({ ip: `10.180.0.${i}`, port: 8080 }));
+    // Three endpoints: bucket 2-3, so the packet misses the K=2 rule and meets the K=3 one.
+    const three = sp("ns6", "three", "", "TCP", "172.30.0.60", 80, eps(3));
+    const backend = createNftablesBackend({ runner: netns().runner });
+    await backend.sync({ family: "IPv4", node, servicePorts: [three] });
+    const listed = await netns().runner(["nft", "list", "chain", "ip", "kube-proxy", "group-cluster-tcp-2to3"]);
+    expect(listed.stdout).toContain("numgen random mod 2 map @group-endpoints-tcp-2");
+    expect(listed.stdout).toContain("numgen random mod 3 map @group-endpoints-tcp-3");
+    const probe = async () => {
+      const out = await netns().runner([process.execPath, `${import.meta.dir}/../support/nft-tcp-probe.ts`, "172.30.0.60", "80", "36", ...eps(3).map((e) => `${e.ip}:${e.port}`)]);
+      expect(out.exitCode).toBe(0);
+      return new Set(JSON.parse(out.stdout) as string[]);
+    };
+    // Each endpoint misses all 36 picks with chance (2/3)^36 < 1e-6.
+    expect(await probe()).toEqual(new Set(["10.180.0.1:8080", "10.180.0.2:8080", "10.180.0.3:8080"]));
+    // Down to two: the same chain, now its K=2 rule; the third endpoint gets nothing.
+    const stats = await backend.sync({ family: "IPv4", node, servicePorts: [{ ...three, endpoints: eps(2) }] }, new Set(["ns6/three"]));
+    expect(stats.full).toBe(false);
+    expect(await probe()).toEqual(new Set(["10.180.0.1:8080", "10.180.0.2:8080"]));
   });
 
   test("cleanup removes both tables and succeeds again when they are gone", async () => {

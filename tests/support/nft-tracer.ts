@@ -184,12 +184,21 @@ export function trace(table: FakeTable, family: NftFamily, pkt: TracePacket, loc
       case "dnat-map": {
         if (pkt.proto !== f.proto) return "no-match";
         const out: Step[] = [];
+        let misses = 0;
         for (let n = 0; n < f.modulus; n++) {
           const e = lookup(container(f.map), [...f.key.map((k) => fieldValue(st, k)), String(n)]);
-          // A miss stops the rule (the kernel breaks out of it); the packet goes on unchanged.
-          if (!e || !e.value || isVerdict(e.value)) return fail(`map ${f.map} has no endpoint for pick ${n} of ${st.dst}:${st.dport}`);
+          if (!e) {
+            misses++;
+            continue;
+          }
+          if (!e.value || isVerdict(e.value)) return fail(`map ${f.map} holds no endpoint for pick ${n} of ${st.dst}:${st.dport}`);
           out.push({ st: { ...st, dst: e.value.addr, dport: e.value.port, dnat: true }, res: "accept", continueHere: false });
         }
+        // A miss stops the rule (the kernel breaks out of it) and the packet goes on unchanged:
+        // that is how a group chain passes a Service of another K to its next rule. A map that
+        // holds some picks of a key but not all would drop a share of its connections: a defect.
+        if (misses === f.modulus) return "no-match";
+        if (misses > 0) return fail(`map ${f.map} has ${misses} of ${f.modulus} picks of ${st.dst}:${st.dport} missing`);
         return out;
       }
       case "reject":

@@ -60,10 +60,15 @@ export const FIREWALL_ALLOW_SET = "firewall-allow";
 export const HAIRPIN_SET = "hairpin-endpoints";
 
 /**
- * The grouped endpoint objects (ours, see README): Services that share an entry kind, protocol
- * and endpoint count K share one chain, and all with protocol and K share one endpoint map.
- * The `-local` kinds (externalTrafficPolicy Local) also carry KL, the local endpoint count, and
- * DNAT through a second map of local endpoints.
+ * The grouped endpoint objects (ours, see README). Every Service of one protocol and endpoint
+ * count K shares one endpoint map. The plain kinds (cluster, external, nodeport) share one chain
+ * per (kind, protocol, K bucket): buckets are 1, 2-3, 4-7, 8-15, then 16 wide (16-31, 32-47, ...),
+ * and the chain holds one DNAT rule per K of its bucket. So a Service whose endpoint count moves
+ * inside its bucket keeps its dispatch element (`goto` the same chain) and only its endpoint-map
+ * elements move: no verdict element changes, so the kernel does not re-validate the whole table
+ * (a cost that grows with the number of Services, bun run bench B2). A packet tries at most 16
+ * rules of its bucket. The `-local` kinds (externalTrafficPolicy Local) have a chain per exact
+ * (K, KL), KL the local endpoint count, and DNAT through a second map of local endpoints.
  * Longest chain: "group-nodeport-local-sctp-65535-65535" (37 characters); longest map:
  * "group-nodeport-local-endpoints-sctp-65535" (41).
  */
@@ -88,9 +93,24 @@ export interface EndpointMapId {
 const isLocalKind = (kind: GroupKind) => kind === "external-local" || kind === "nodeport-local";
 const isNodePortKind = (kind: GroupKind) => kind === "nodeport" || kind === "nodeport-local";
 
-/** `group-<kind>-<proto>-<K>[-<KL>]`: the chain that masquerades as the entry kind needs and DNATs through the group's maps. */
+/** The K bucket of a plain group's chain: `[lo, hi]` with 1, 2-3, 4-7, 8-15, then 16 wide. */
+export function kBucket(k: number): { lo: number; hi: number } {
+  if (k < 16) {
+    const lo = 2 ** Math.floor(Math.log2(Math.max(1, k)));
+    return { lo, hi: 2 * lo - 1 };
+  }
+  const lo = 16 * Math.floor(k / 16);
+  return { lo, hi: lo + 15 };
+}
+
+/**
+ * `group-<kind>-<proto>-<lo>to<hi>` for the plain kinds (the chain of K's bucket),
+ * `group-<kind>-<proto>-<K>-<KL>` for the `-local` kinds.
+ */
 export function groupChainName(g: GroupId): string {
-  return isLocalKind(g.kind) ? `group-${g.kind}-${g.proto}-${g.k}-${g.kl ?? 0}` : `group-${g.kind}-${g.proto}-${g.k}`;
+  if (isLocalKind(g.kind)) return `group-${g.kind}-${g.proto}-${g.k}-${g.kl ?? 0}`;
+  const { lo, hi } = kBucket(g.k);
+  return `group-${g.kind}-${g.proto}-${lo}to${hi}`;
 }
 
 /** `group-[nodeport-][local-]endpoints-<proto>-<K>`. */
@@ -98,13 +118,24 @@ export function endpointMapName(m: EndpointMapId): string {
   return `group-${m.nodeport ? "nodeport-" : ""}${m.local ? "local-" : ""}endpoints-${m.proto}-${m.k}`;
 }
 
-/** The endpoint maps a group's chain DNATs through: the all-endpoints map of K, and for `-local` kinds the local map of KL (none for a count of 0). */
-export function groupMaps(g: GroupId): EndpointMapId[] {
+/**
+ * The endpoint maps a ServicePort of group `g` puts its elements in: the all-endpoints map of K,
+ * and for `-local` kinds the local map of KL (none for a count of 0).
+ */
+export function servicePortMaps(g: GroupId): EndpointMapId[] {
   const nodeport = isNodePortKind(g.kind);
   const out: EndpointMapId[] = [];
   if (g.k > 0) out.push({ nodeport, local: false, proto: g.proto, k: g.k });
   if (isLocalKind(g.kind) && (g.kl ?? 0) > 0) out.push({ nodeport, local: true, proto: g.proto, k: g.kl! });
   return out;
+}
+
+/** The endpoint maps group `g`'s chain DNATs through: for a plain kind one per K of its bucket, ascending. */
+export function groupMaps(g: GroupId): EndpointMapId[] {
+  if (isLocalKind(g.kind)) return servicePortMaps(g);
+  const { lo, hi } = kBucket(g.k);
+  const nodeport = isNodePortKind(g.kind);
+  return Array.from({ length: hi - lo + 1 }, (_, i) => ({ nodeport, local: false, proto: g.proto, k: lo + i }));
 }
 
 /** The all-endpoints map of group `g` (where a plain group's elements go). */
@@ -231,10 +262,11 @@ export function servicePortComment(sp: ServicePortNameParts): string | undefined
   return `${sp.namespace}/${sp.name}${sp.portName ? `:${sp.portName}` : ""}`;
 }
 
-/** Inverse of groupChainName. */
+/** Inverse of groupChainName; a plain group comes back with K the lowest of its bucket. */
 export function parseGroupName(name: string): GroupId {
-  const [, kind, proto, k, kl] = /^group-(cluster|external-local|nodeport-local|external|nodeport)-(tcp|udp|sctp)-(\d+)(?:-(\d+))?$/.exec(name) ?? [];
-  if (!kind || !proto || !k) throw new Error(`not a group chain name: ${name}`);
-  const g: GroupId = { kind: kind as GroupId["kind"], proto: proto as GroupId["proto"], k: Number(k) };
-  return kl === undefined ? g : { ...g, kl: Number(kl) };
+  const plain = /^group-(cluster|external|nodeport)-(tcp|udp|sctp)-(\d+)to\d+$/.exec(name);
+  if (plain) return { kind: plain[1] as GroupKind, proto: plain[2] as L4Proto, k: Number(plain[3]) };
+  const [, kind, proto, k, kl] = /^group-(external-local|nodeport-local)-(tcp|udp|sctp)-(\d+)-(\d+)$/.exec(name) ?? [];
+  if (!kind || !proto || !k || !kl) throw new Error(`not a group chain name: ${name}`);
+  return { kind: kind as GroupKind, proto: proto as L4Proto, k: Number(k), kl: Number(kl) };
 }

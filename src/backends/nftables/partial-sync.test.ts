@@ -116,8 +116,32 @@ describe("partial syncs", () => {
     await backend.sync({ family: "IPv4", servicePorts: [{ ...a, endpoints: [...a.endpoints, { ip: "10.244.1.11", port: 80 }] }] }, new Set(["ns/a"]));
     await backend.idle?.();
     expect(applied).toHaveLength(3);
-    expect(applied[2]).toBe("delete chain ip kube-proxy group-cluster-tcp-1\ndelete map ip kube-proxy group-endpoints-tcp-1\n");
-    expect(fake.dump("ip")).not.toContain("group-cluster-tcp-1 ");
+    // 1 endpoint -> 2 crosses from bucket 1 to bucket 2-3.
+    expect(applied[2]).toBe("delete chain ip kube-proxy group-cluster-tcp-1to1\ndelete map ip kube-proxy group-endpoints-tcp-1\n");
+    expect(fake.dump("ip")).not.toContain("group-cluster-tcp-1to1 ");
+  });
+
+  test("an endpoint count that moves inside its bucket changes no verdict element: only endpoint-map elements move", async () => {
+    const fake = createFakeNft();
+    const applied: string[] = [];
+    const client = { ...fake, apply: async (tx: Parameters<typeof fake.apply>[0]) => (applied.push(tx.toScript()), fake.apply(tx)) };
+    const backend = createNftablesBackend({ runner: scriptedRunner([]), client });
+    const eps = (n: number) => Array.from({ length: n }, (_, i) => ({ ip: `10.244.1.${10 + i}`, port: 80, local: false }));
+    const a: ServicePortState = { id: "ns/a:/TCP", namespace: "ns", name: "a", portName: "", protocol: "TCP", clusterIP: "10.96.0.1", port: 80, nodePort: 30080, endpoints: eps(10) };
+    await backend.sync({ family: "IPv4", servicePorts: [a] });
+    // The full sync made the whole bucket: one map and one DNAT rule per K from 8 to 15.
+    expect(applied[0]).toContain("add chain ip kube-proxy group-cluster-tcp-8to15");
+    for (let k = 8; k <= 15; k++) expect(applied[0]).toContain(`add map ip kube-proxy group-endpoints-tcp-${k} `);
+    await backend.sync({ family: "IPv4", servicePorts: [{ ...a, endpoints: eps(11) }] }, new Set(["ns/a"]));
+    await backend.idle?.();
+    expect(applied).toHaveLength(2);
+    const lines = applied[1]!.trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^delete element ip kube-proxy group-endpoints-tcp-10 \{ 10\.96\.0\.1 \. 80 \. 0, .* 9 \}$/),
+      expect.stringMatching(/^delete element ip kube-proxy group-nodeport-endpoints-tcp-10 \{ 30080 \. 0, .* 9 \}$/),
+      expect.stringMatching(/^add element ip kube-proxy group-endpoints-tcp-11 \{ 10\.96\.0\.1 \. 80 \. 0 : 10\.244\.1\.10 \. 80, .* 10 : 10\.244\.1\.20 \. 80 \}$/),
+      expect.stringMatching(/^add element ip kube-proxy group-nodeport-endpoints-tcp-11 \{ 30080 \. 0 : .* 10 : 10\.244\.1\.20 \. 80 \}$/),
+    ]);
   });
 
   test("node-wide changes and failed applies bring a full sync", async () => {

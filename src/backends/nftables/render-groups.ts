@@ -1,8 +1,10 @@
 /**
  * The grouped endpoint chains and maps (see README, "Why grouped endpoint maps"). One chain per
- * (entry kind, protocol, endpoint count K) does what the kind asks of masquerading and then one
- * DNAT through an endpoint map keyed on the packet's own service address and port plus a
- * uniform random pick `numgen random mod K`. Everything per Service is an element of that map.
+ * (entry kind, protocol, bucket of endpoint counts K) does what the kind asks of masquerading and
+ * then, per K of the bucket, a DNAT through the endpoint map of K, keyed on the packet's own
+ * service address and port plus a uniform random pick `numgen random mod K`. A Service's key is
+ * in one map only: the other rules miss and the packet goes on to the next. Everything per
+ * Service is an element of those maps.
  */
 import type { LocalDetector } from "../../model/proxy-state.ts";
 import type { MapObject, RuleFragment } from "./objects.ts";
@@ -73,9 +75,9 @@ export function renderGroupChain(tx: Transaction, g: GroupId, ctx: RenderContext
   tx.add({ kind: "chain", name: chain });
   const nodeport = g.kind === "nodeport" || g.kind === "nodeport-local";
   const key = nodeport ? (["dport"] as const) : (["daddr", "dport"] as const);
-  const [all, local] = [groupMaps(g).find((m) => !m.local), groupMaps(g).find((m) => m.local)];
   const dnat = (m: EndpointMapId): RuleFragment => ({ stmt: "dnat-map", proto: g.proto, key, modulus: m.k, map: endpointMapName(m) });
   if (g.kind === "external-local" || g.kind === "nodeport-local") {
+    const [all, local] = [groupMaps(g).find((m) => !m.local), groupMaps(g).find((m) => m.local)];
     const pod = fromLocalPod(ctx.node.localDetector);
     if (all && pod) tx.add({ kind: "rule", chain, fragments: [pod, dnat(all)], comment: "short-circuit pod traffic" });
     if (all) {
@@ -88,5 +90,5 @@ export function renderGroupChain(tx: Transaction, g: GroupId, ctx: RenderContext
   // eTP Cluster: external traffic is always masqueraded, so replies come back through this node.
   const masq = g.kind === "cluster" ? clusterMasqueradeRule(ctx) : [MARK];
   if (masq) tx.add({ kind: "rule", chain, fragments: masq });
-  if (all) tx.add({ kind: "rule", chain, fragments: [dnat(all)] });
+  for (const m of groupMaps(g)) tx.add({ kind: "rule", chain, fragments: [dnat(m)] });
 }

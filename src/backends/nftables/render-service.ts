@@ -26,7 +26,7 @@ import {
   groupChainName,
   endpointMapName,
   groupMapName,
-  groupMaps,
+  servicePortMaps,
   servicePortComment,
   type GroupId,
 } from "./names.ts";
@@ -275,12 +275,12 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
       if (external.length > 0) out.groups.push(ext);
       for (const a of external) {
         const anchor = el(SERVICE_IPS_MAP, addrKey(a), gotoGroup(ext), comment);
-        for (const m of groupMaps(ext)) fill(anchor, endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
+        for (const m of servicePortMaps(ext)) fill(anchor, endpointMapName(m), svcKey(a), m.local ? localEps : clusterEps);
       }
       if (nodePort !== null) {
         out.groups.push(np);
         const anchor = el(SERVICE_NODEPORTS_MAP, nodePortKey(nodePort), gotoGroup(np), comment);
-        for (const m of groupMaps(np)) fill(anchor, endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
+        for (const m of servicePortMaps(np)) fill(anchor, endpointMapName(m), [{ type: "inet_service", port: nodePort }], m.local ? localEps : clusterEps);
       }
     }
   }
