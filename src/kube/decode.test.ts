@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { decodeObject, keyOf } from "./decode.ts";
-import { EndpointSliceSchema } from "./schemas/index.ts";
+import { EndpointSliceSchema, ServiceSchema } from "./schemas/index.ts";
 
 const slice = (addresses: string[][]) => ({
   metadata: { name: "web-abc", namespace: "default", resourceVersion: "7" },
@@ -16,6 +16,28 @@ test("a valid slice decodes", () => {
 test("an invalid slice names kind, key, dot path and message", () => {
   const d = decodeObject(EndpointSliceSchema, "EndpointSlice", slice([["10.0.0.1"], ["10.0.0.300"]]));
   expect(d).toEqual({ ok: false, reason: 'Skipping invalid EndpointSlice default/web-abc: endpoints.1.addresses.0: not an IP address: "10.0.0.300"' });
+});
+
+describe("a Service's clusterIP, clusterIPs and targetPort", () => {
+  const service = (spec: Record<string, unknown>) => ({ metadata: { name: "web", namespace: "default" }, spec: { ports: [{ port: 80, targetPort: "http" }], ...spec } });
+  test.each([
+    ["an address", { clusterIP: "10.96.0.1", clusterIPs: ["10.96.0.1", "fd00::1"] }],
+    ["headless: None", { clusterIP: "None", clusterIPs: ["None"] }],
+    ["not yet allocated: empty", { clusterIP: "" }],
+    ["a numeric targetPort", { ports: [{ port: 80, targetPort: 8080 }] }],
+  ])("%s decodes", (_, spec) => {
+    expect(decodeObject(ServiceSchema, "Service", service(spec)).ok).toBe(true);
+  });
+  test.each([
+    ["clusterIP", { clusterIP: "10.96.0.300" }, 'spec.clusterIP: not an IP address, "None" or "": "10.96.0.300"'],
+    ["clusterIPs", { clusterIPs: ["10.96.0.1", "none"] }, 'spec.clusterIPs.1: not an IP address, "None" or "": "none"'],
+    ["clusterIP of the wrong type", { clusterIP: 7 }, "spec.clusterIP: "],
+    ["targetPort", { ports: [{ port: 80, targetPort: true }] }, "spec.ports.0.targetPort: must be a number or a string"],
+  ])("a bad %s is named with its path", (_, spec, reason) => {
+    const d = decodeObject(ServiceSchema, "Service", service(spec));
+    expect(d.ok).toBe(false);
+    if (!d.ok) expect(d.reason).toStartWith(`Skipping invalid Service default/web: ${reason}`);
+  });
 });
 
 test("keyOf", () => {

@@ -2,7 +2,11 @@
  * The one seam through which the proxy runs processes (nft, iptables-restore, conntrack, ip).
  * Everything else takes a `Runner`, so tests hand in a scripted fake and never fork.
  */
-import { $ } from "zx";
+// Only zx's core (`$`): importing all of "zx" made every start of the binary ~7 ms slower
+// (`dist/kube-proxy --version`: 23 ms, with zx/core 16 ms). Loading it lazily instead saved
+// 4 ms more but made the cold start's pipeline of nft processes ~150 ms slower at 10k x 10, for
+// no reason we found (bun run bench B1, alternating builds), so it is a static import.
+import { $ } from "zx/core";
 
 /** What a finished process left behind. A non-zero exit is a value, never a throw. */
 export interface RunResult {
