@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { FakeClock } from "../../tests/support/fake-clock.ts";
 import { BackendError, type Backend } from "../backends/backend.ts";
 import type { EndpointSlice } from "../kube/schemas/endpoint-slice.ts";
+import type { Node } from "../kube/schemas/node.ts";
 import type { Service } from "../kube/schemas/service.ts";
 import { memoryLogger } from "../lib/log.ts";
 import type { ProxyState } from "../model/proxy-state.ts";
@@ -35,6 +36,28 @@ function setup(fail?: () => boolean) {
 }
 
 describe("Proxier", () => {
+  test("a Node update asks for a sync only when its labels or what NodeFacts read (addresses, pod CIDRs) changed", () => {
+    let requests = 0;
+    const nodeFacts = { nodePortAddresses: [], masqueradeAll: false, clusterCIDRs: [], detectLocalMode: "NodeCIDR", podBridgeInterface: "", podInterfaceNamePrefix: "" } as const;
+    const proxier = new Proxier({ backend: recordingBackend(), family: "IPv4", families: ["IPv4", "IPv6"], nodeFacts, metrics: createProxyMetrics(), clock: new FakeClock(1_000_000), log: memoryLogger(), requestSync: () => requests++ });
+    proxier.servicesListed();
+    proxier.slicesListed();
+    const node = (ip: string, podCIDR: string, labels: Record<string, string>, heartbeat: string) =>
+      ({ metadata: { name: "node-a", labels, resourceVersion: heartbeat }, spec: { podCIDR, podCIDRs: [podCIDR] }, status: { addresses: [{ type: "InternalIP", address: ip }], conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: heartbeat }] } }) as unknown as Node;
+    const asked = (n: Node | null) => {
+      const before = requests;
+      proxier.nodeChanged(n);
+      return requests > before;
+    };
+    expect(asked(node("10.0.0.10", "10.244.1.0/24", { zone: "z1" }, "1"))).toBe(true);
+    expect(asked(node("10.0.0.10", "10.244.1.0/24", { zone: "z1" }, "2"))).toBe(false);
+    expect(asked(node("10.0.0.11", "10.244.1.0/24", { zone: "z1" }, "3"))).toBe(true);
+    expect(asked(node("10.0.0.11", "10.244.2.0/24", { zone: "z1" }, "4"))).toBe(true);
+    expect(asked(node("10.0.0.11", "10.244.2.0/24", { zone: "z2" }, "5"))).toBe(true);
+    expect(asked(node("10.0.0.11", "10.244.2.0/24", { zone: "z2" }, "6"))).toBe(false);
+    expect(asked(null)).toBe(true);
+  });
+
   test("no sync is requested before both kinds are listed", async () => {
     const { proxier, requests } = setup();
     proxier.serviceUpserted(svc);

@@ -114,9 +114,13 @@ export class Proxier {
     // Labels (the zone) change the endpoints of every Service: as upstream, a full sync.
     const labelsChanged = JSON.stringify(this.node?.metadata.labels ?? {}) !== JSON.stringify(node?.metadata.labels ?? {});
     // Node IPs and pod CIDRs feed NodeFacts; the backend notices a change and does a full sync.
+    // Any other update (a status heartbeat) asks for no sync: a no-op sync would still hold the
+    // next real change back by up to --min-sync-period.
+    const factsBefore = JSON.stringify(this.nodeFactsNow());
     this.node = node;
+    const factsChanged = JSON.stringify(this.nodeFactsNow()) !== factsBefore;
     if (labelsChanged) this.lastFull.clear();
-    if (this.deps.nodeFacts || labelsChanged) this.changed();
+    if (factsChanged || labelsChanged) this.changed();
   }
 
   /** The NodeFacts of every synced family as they stand now (for the health-check servers' addresses). */
