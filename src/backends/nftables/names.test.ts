@@ -3,10 +3,15 @@ import {
   BASE_LENGTH_MAX,
   endpointChainBase,
   endpointChainName,
+  groupChainName,
+  groupMaps,
   hash8,
+  kBucket,
+  parseGroupName,
   serviceChainName,
   servicePortChainBase,
   servicePortComment,
+  servicePortMaps,
   type ServicePortNameParts,
 } from "./names.ts";
 import { checkName, NFT_NAME_LENGTH_MAX } from "./validate.ts";
@@ -16,6 +21,37 @@ const sp = (namespace: string, name: string, portName: string, protocol: Service
   name,
   portName,
   protocol,
+});
+
+describe("group chains: K buckets", () => {
+  test.each([
+    [1, 1, 1],
+    [2, 2, 3],
+    [3, 2, 3],
+    [4, 4, 7],
+    [7, 4, 7],
+    [8, 8, 15],
+    [15, 8, 15],
+    [16, 16, 31],
+    [31, 16, 31],
+    [32, 32, 47],
+    [1000, 992, 1007],
+  ])("K=%i is in bucket %i-%i, and the chain name parses back to the bucket", (k, lo, hi) => {
+    expect(kBucket(k)).toEqual({ lo, hi });
+    const name = groupChainName({ kind: "cluster", proto: "tcp", k });
+    expect(name).toBe(`group-cluster-tcp-${lo}to${hi}`);
+    expect(parseGroupName(name)).toEqual({ kind: "cluster", proto: "tcp", k: lo });
+    // The chain DNATs through one map per K of the bucket; a ServicePort's elements go to its own K's map only.
+    expect(groupMaps({ kind: "nodeport", proto: "udp", k }).map((m) => m.k)).toEqual(Array.from({ length: hi - lo + 1 }, (_, i) => lo + i));
+    expect(servicePortMaps({ kind: "nodeport", proto: "udp", k }).map((m) => m.k)).toEqual([k]);
+  });
+
+  test("the -local kinds keep a chain per exact K and KL", () => {
+    const g = { kind: "external-local", proto: "sctp", k: 10, kl: 3 } as const;
+    expect(groupChainName(g)).toBe("group-external-local-sctp-10-3");
+    expect(parseGroupName("group-external-local-sctp-10-3")).toEqual(g);
+    expect(groupMaps(g).map((m) => [m.local, m.k])).toEqual([[false, 10], [true, 3]]);
+  });
 });
 
 describe("hash8", () => {
