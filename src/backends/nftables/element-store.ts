@@ -1,33 +1,13 @@
 /**
  * The applied state of one table's per-Service part, kept in memory so that a sync never lists
- * the kernel: which ServicePort owns which element, and which endpoint groups are in use. A key
- * claimed by two ServicePorts (two Services with the same address, protocol and port) goes to
- * the lowest ServicePort id, in full and partial syncs alike, so both always agree.
+ * the kernel: each Service's contributions, which of them own which element (element-claims.ts:
+ * the lowest ServicePort id wins a key two claim), and which endpoint groups are in use.
  */
-import { isVerdict, partText, type ElementObject } from "./objects.ts";
+import { byContainer, isVerdict, type ElementObject } from "./objects.ts";
+import { ClaimTable, elementId } from "./element-claims.ts";
 import { endpointMapName, groupChainName, groupMaps, parseGroupName, type GroupId } from "./names.ts";
 import { diffRuns, elementsOfRuns, type EndpointRun } from "./endpoint-runs.ts";
 import type { ServicePortElements } from "./render-service.ts";
-
-/** Identity of an element: its container and key. */
-export function elementId(e: ElementObject): string {
-  // Each container has one key type, so the parts' printed values identify the key.
-  let id = e.container;
-  for (const p of e.key) id += ` ${partText(p)}`;
-  return id;
-}
-
-/**
- * The ServicePorts that claim one element id. Nearly every key has one claimant, so that case
- * is one small object instead of a Map per element (the Maps were most of the store's memory
- * and a sixth of a full sync's render at 10k Services, bun run bench B1/B4).
- */
-interface Claims {
-  owner: string;
-  element: ElementObject;
-  /** Further claimants, owner -> element; absent while there is one. */
-  more?: Map<string, ElementObject>;
-}
 
 /** Everything of an element that, when it changes, needs a delete and an add. */
 function elementText(e: ElementObject): string {
@@ -53,8 +33,7 @@ export interface StoreDiff {
 export class ElementStore {
   /** service key -> the ServicePorts' contributions. */
   #byService = new Map<string, Held[]>();
-  /** element id -> its claimants (owner = ServicePort id). */
-  #owners = new Map<string, Claims>();
+  #claims = new ClaimTable();
   /** dispatch element -> the endpoint runs behind it (they enter the table with it). */
   #runsOf = new Map<ElementObject, EndpointRun[]>();
   /** group chain name -> group and how many ServicePorts use it. */
@@ -64,51 +43,6 @@ export class ElementStore {
   /** counts() kept up to date by #replace: a partial sync must not walk every Service. */
   #servicePorts = 0;
   #endpoints = 0;
-  /**
-   * Set (for good) once a key was claimed twice; until then every held element is the one its
-   * key resolves to, and elements() skips the lookup per element (a tenth of a full render).
-   */
-  #contested = false;
-
-  /** The element a key currently resolves to: the lowest owner's. */
-  #effective(id: string): ElementObject | undefined {
-    const claims = this.#owners.get(id);
-    if (!claims) return undefined;
-    if (!claims.more) return claims.element;
-    let best = claims.owner;
-    let element = claims.element;
-    for (const [o, e] of claims.more) if (o < best) (best = o), (element = e);
-    return element;
-  }
-
-  #claim(id: string, owner: string, e: ElementObject): void {
-    const claims = this.#owners.get(id);
-    if (!claims) {
-      this.#owners.set(id, { owner, element: e });
-      return;
-    }
-    this.#contested = true;
-    if (claims.owner === owner) claims.element = e;
-    else (claims.more ??= new Map()).set(owner, e);
-  }
-
-  #unclaim(id: string, owner: string): void {
-    const claims = this.#owners.get(id);
-    if (!claims) return;
-    if (claims.owner !== owner) {
-      claims.more?.delete(owner);
-    } else if (!claims.more || claims.more.size === 0) {
-      this.#owners.delete(id);
-      return;
-    } else {
-      // Promote another claimant to the inline slot.
-      const [o, e] = claims.more.entries().next().value!;
-      claims.more.delete(o);
-      claims.owner = o;
-      claims.element = e;
-    }
-    if (claims.more?.size === 0) delete claims.more;
-  }
 
   /** Fills an empty store (a full sync): the same result as setServices, without computing a diff. */
   fill(entries: Iterable<[string, readonly ServicePortElements[]]>): void {
@@ -126,7 +60,7 @@ export class ElementStore {
       for (const h of this.#byService.get(key) ?? []) for (const id of h.ids) touched.add(id);
       for (const c of contributions) for (const e of c.elements) touched.add(elementId(e));
     }
-    const before = new Map([...touched].map((id) => [id, this.#effective(id)]));
+    const before = new Map([...touched].map((id) => [id, this.#claims.effective(id)]));
     // Runs are looked up by their anchor, and replacing a contribution forgets its anchors' runs.
     const runsBefore = new Map([...before].map(([id, was]) => [id, was && this.#runsOf.get(was)]));
     const groupsBefore = new Set(this.#groups.keys());
@@ -134,7 +68,7 @@ export class ElementStore {
 
     const diff: StoreDiff = { deletes: [], adds: [], groupsAdded: [], groupsRemoved: [] };
     for (const [id, was] of before) {
-      const now = this.#effective(id);
+      const now = this.#claims.effective(id);
       const [wasRuns, nowRuns] = [runsBefore.get(id), now && this.#runsOf.get(now)];
       if (was && now && elementText(was) === elementText(now)) {
         if (was !== now) diffRuns(wasRuns, nowRuns, diff.deletes, diff.adds);
@@ -167,8 +101,8 @@ export class ElementStore {
         }
       }
       this.#replace(key, contributions, (id, claimedBefore, wasEffective) => {
-        if (!claimedBefore) return void added.set(id, this.#owners.get(id)!.element);
-        const now = this.#effective(id)!;
+        if (!claimedBefore) return void added.set(id, this.#claims.effective(id)!);
+        const now = this.#claims.effective(id)!;
         if (now === wasEffective) return;
         if (!added.has(id) && wasEffective) diff.deletes.push(wasEffective, ...elementsOfRuns(this.#runsOf.get(wasEffective)));
         added.set(id, now);
@@ -182,7 +116,7 @@ export class ElementStore {
     const old = this.#byService.get(key) ?? [];
     for (const { c, ids } of old) {
       for (const run of c.runs) this.#runsOf.delete(run.anchor);
-      for (const id of ids) this.#unclaim(id, c.owner);
+      for (const id of ids) this.#claims.unclaim(id, c.owner);
       for (const g of c.groups) {
         const name = groupChainName(g);
         const entry = this.#groups.get(name);
@@ -201,12 +135,12 @@ export class ElementStore {
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i]!;
         if (!onClaim) {
-          this.#claim(id, c.owner, c.elements[i]!);
+          this.#claims.claim(id, c.owner, c.elements[i]!);
           continue;
         }
-        const claimedBefore = this.#owners.has(id);
-        const was = claimedBefore ? this.#effective(id) : undefined;
-        this.#claim(id, c.owner, c.elements[i]!);
+        const claimedBefore = this.#claims.has(id);
+        const was = claimedBefore ? this.#claims.effective(id) : undefined;
+        this.#claims.claim(id, c.owner, c.elements[i]!);
         onClaim(id, claimedBefore, was);
       }
       for (const g of c.groups) {
@@ -236,7 +170,7 @@ export class ElementStore {
         for (let i = 0; i < ids.length; i++) {
           const e = c.elements[i]!;
           // The element the key resolves to, once: a lower owner's (or a later duplicate) wins.
-          if (this.#contested && this.#effective(ids[i]!) !== e) continue;
+          if (this.#claims.contested && this.#claims.effective(ids[i]!) !== e) continue;
           held.push(e);
           const runs = this.#runsOf.get(e);
           if (runs) for (const r of elementsOfRuns(runs)) held.push(r);
@@ -285,17 +219,4 @@ export class ElementStore {
   counts(): { servicePorts: number; endpoints: number } {
     return { servicePorts: this.#servicePorts, endpoints: this.#endpoints };
   }
-}
-
-/** `elements` grouped by container (containers in order of first use), each group in its given order. */
-export function byContainer(elements: readonly ElementObject[]): ElementObject[] {
-  const groups = new Map<string, ElementObject[]>();
-  for (const e of elements) {
-    const list = groups.get(e.container);
-    if (list) list.push(e);
-    else groups.set(e.container, [e]);
-  }
-  const all: ElementObject[] = [];
-  for (const list of groups.values()) for (const e of list) all.push(e);
-  return all;
 }

@@ -138,11 +138,6 @@ export function groupMaps(g: GroupId): EndpointMapId[] {
   return Array.from({ length: hi - lo + 1 }, (_, i) => ({ nodeport, local: false, proto: g.proto, k: lo + i }));
 }
 
-/** The all-endpoints map of group `g` (where a plain group's elements go). */
-export function groupMapName(g: GroupId): string {
-  return endpointMapName({ nodeport: isNodePortKind(g.kind), local: false, proto: g.proto, k: g.k });
-}
-
 /**
  * Prefixes of the per-ServicePort objects (upstream's). Only Services with session affinity get
  * them (see README): `service-`/`local-` pick among the all/local endpoints after the affinity

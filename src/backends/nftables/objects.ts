@@ -197,3 +197,16 @@ export type FlushableObject = ChainObject | SetObject | MapObject;
 export function verdictChains(v: Verdict): string[] {
   return v.verdict === "jump" || v.verdict === "goto" ? [v.chain] : [];
 }
+
+/** `elements` grouped by container (containers in order of first use), each group in its given order. */
+export function byContainer(elements: readonly ElementObject[]): ElementObject[] {
+  const groups = new Map<string, ElementObject[]>();
+  for (const e of elements) {
+    const list = groups.get(e.container);
+    if (list) list.push(e);
+    else groups.set(e.container, [e]);
+  }
+  const all: ElementObject[] = [];
+  for (const list of groups.values()) for (const e of list) all.push(e);
+  return all;
+}

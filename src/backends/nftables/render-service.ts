@@ -25,7 +25,6 @@ import {
   SERVICE_NODEPORTS_MAP,
   groupChainName,
   endpointMapName,
-  groupMapName,
   servicePortMaps,
   servicePortComment,
   type GroupId,
@@ -267,7 +266,7 @@ export function servicePortElements(sp: ServicePortState, ctx: RenderContext): S
       const cluster: GroupId = { kind: "cluster", proto, k: internal.length };
       out.groups.push(cluster);
       const anchor = el(SERVICE_IPS_MAP, addrKey(clusterIP.text), gotoGroup(cluster), comment);
-      fill(anchor, groupMapName(cluster), svcKey(clusterIP.text), internal);
+      for (const m of servicePortMaps(cluster)) fill(anchor, endpointMapName(m), svcKey(clusterIP.text), internal);
     }
     if (externallyReachable && reachable) {
       const ext: GroupId = externalLocal ? { kind: "external-local", proto, k, kl } : { kind: "external", proto, k };

@@ -5,9 +5,9 @@
  * and by test. Pure: the backend applies what this returns and then commits it.
  */
 import { serviceKeyOf, stateIndexOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
-import { byContainer, ElementStore, type StoreDiff } from "./element-store.ts";
+import { ElementStore, type StoreDiff } from "./element-store.ts";
 import { KUBE_PROXY_TABLE, KUBE_PROXY_TABLE_COMMENT, endpointMapName, groupChainName, groupMaps, type GroupId } from "./names.ts";
-import type { MapObject, SetObject } from "./objects.ts";
+import { byContainer, type MapObject, type SetObject } from "./objects.ts";
 import type { ServiceChain } from "./render-affinity.ts";
 import type { RenderContext } from "./render-context.ts";
 import { endpointMap, renderGroupChain } from "./render-groups.ts";
