@@ -4,6 +4,8 @@
  * --write-config-to) and hands over to runProxy. Rules already in the kernel are never flushed
  * here: not at start, not when the API server is lost, not on SIGTERM.
  */
+// First: may replace the process (JIT settings) before the other modules load.
+import "./cli/jit-tiers-first.ts";
 import { writeFileSync } from "node:fs";
 import packageJson from "../package.json" with { type: "json" };
 import { COMMANDS } from "./cli/commands.ts";

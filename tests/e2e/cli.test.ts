@@ -3,7 +3,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runBinary } from "../support/binary.ts";
+import { ensureBinary, runBinary } from "../support/binary.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "kpb-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -43,5 +43,28 @@ describe("kube-proxy command line", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(path);
     expect(r.stderr.toLowerCase()).toContain(detail.toLowerCase());
+  });
+
+  // lib/jit-tiers.ts: the binary execs itself once with FTL off, keeping its PID and arguments;
+  // an operator's own setting is kept. Seen from /proc while a long-lived subcommand listens.
+  test.each([
+    ["unset: the binary turns FTL off", undefined, "0"],
+    ["set by the operator: kept", "1", "1"],
+  ] as [string, string | undefined, string][])("JIT tiers: BUN_JSC_useFTLJIT %s", async (_name, given, want) => {
+    const env: Record<string, string | undefined> = { ...process.env, BUN_JSC_useFTLJIT: given };
+    const args = ["sandbox", "echo", "--name", "jit", "--tcp", "0", "--udp", "0", "--host", "127.0.0.1"];
+    const p = Bun.spawn([await ensureBinary(), ...args], { stdout: "pipe", stderr: "pipe", env });
+    try {
+      const reader = p.stdout.getReader();
+      const first = new TextDecoder().decode((await reader.read()).value);
+      expect(first).toMatch(/^ready tcp=\d+ udp=\d+/);
+      const environ = (await Bun.file(`/proc/${p.pid}/environ`).text()).split("\0");
+      expect(environ.filter((e) => e.startsWith("BUN_JSC_useFTLJIT="))).toEqual([`BUN_JSC_useFTLJIT=${want}`]);
+      const cmdline = (await Bun.file(`/proc/${p.pid}/cmdline`).text()).split("\0").slice(1, -1);
+      expect(cmdline).toEqual(args);
+    } finally {
+      p.kill();
+      await p.exited;
+    }
   });
 });

@@ -1,11 +1,14 @@
 /**
  * Runs capture-child.ts (see there) in its own process against a sandbox API server, so its
- * list/decode, model and render times and its memory are not mixed with the server's.
+ * list/decode, model and render times and its memory are not mixed with the server's. It runs
+ * with the JIT tiers the binary gives itself (src/lib/jit-tiers.ts: FTL off), so the floor's
+ * list/decode is measured the way the binary lists and decodes.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { SandboxApiServer } from "../../../src/sandbox/apiserver/server.ts";
+import { FTL_VARIABLE } from "../../../src/lib/jit-tiers.ts";
 import { writeKubeconfigFile } from "../../../src/sandbox/kubeconfig-file.ts";
 import type { CaptureResult, Change } from "./capture-child.ts";
 import { withNetns } from "./netns.ts";
@@ -19,7 +22,7 @@ export async function capture(server: SandboxApiServer, mode: "nftables" | "ipta
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
   return withNetns("cap", async (ns) => {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "capture-child.ts"), join(dir, "kubeconfig"), mode, ns, dir, JSON.stringify(changes)], { stdout: "pipe", stderr: "pipe" });
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "capture-child.ts"), join(dir, "kubeconfig"), mode, ns, dir, JSON.stringify(changes)], { stdout: "pipe", stderr: "pipe", env: { ...process.env, [FTL_VARIABLE]: "0" } });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     if (code !== 0) throw new Error(`capture-child failed (${code}): ${err.slice(-3000)}`);
     return JSON.parse(out.trim().split("\n").at(-1)!) as CaptureResult;
