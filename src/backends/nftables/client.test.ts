@@ -111,4 +111,46 @@ describe("createNftClient", () => {
     expect(said).toHaveLength(1);
     expect(said[0]).toContain("interactive CLI not supported");
   });
+
+  test("with nft -i: each transaction is an include of a private file, there while nft reads it and gone afterwards; without a writable temporary directory a small one goes inline", async () => {
+    const t = tx();
+    const lines: string[] = [];
+    const seen: { text: string; mode: number }[] = [];
+    const start = (): LiveProcess => {
+      const listeners: ((t: string) => void)[] = [];
+      return {
+        write(text) {
+          for (const line of text.split("\n").filter(Boolean)) {
+            lines.push(line);
+            const inc = /^include "(.*)"$/.exec(line);
+            if (inc) seen.push({ text: readFileSync(inc[1]!, "utf8"), mode: statSync(inc[1]!).mode & 0o777 });
+            if (line.startsWith("kube-proxy-end-of-transaction-")) setTimeout(() => listeners.forEach((l) => l(`Error: syntax error\n${line}\n^\n`)), 1);
+          }
+          return true;
+        },
+        onStderr: (l) => void listeners.push(l),
+        exited: new Promise<number>(() => {}),
+        end: () => {},
+        kill: () => {},
+      };
+    };
+    const runner = Object.assign(scriptedRunner([]), { start });
+    const client = createNftClient(runner);
+    await client.apply(t);
+    await client.apply(t);
+    expect(seen).toEqual([{ text: t.toScript(), mode: 0o600 }, { text: t.toScript(), mode: 0o600 }]);
+    const files = lines.filter((l) => l.startsWith("include")).map((l) => /"(.*)"/.exec(l)![1]!);
+    expect(files.some((f) => existsSync(f))).toBe(false);
+    const before = process.env.TMPDIR;
+    process.env.TMPDIR = "/proc/no-such-dir";
+    try {
+      await client.apply(t);
+    } finally {
+      if (before === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = before;
+    }
+    expect(lines.filter((l) => !l.startsWith("kube-proxy-end-of-transaction-")).at(-1)).toBe(t.toScript().trim().split("\n").join(" ; "));
+    expect(runner.calls).toHaveLength(0);
+    client.close();
+  });
 });

@@ -1,7 +1,9 @@
 /**
- * The real nft client. A transaction is one atomic kernel transaction (all or nothing): a small
- * one goes to a long-lived `nft -i` (nft-session.ts), when the runner can keep a process
- * running; a large one to its own `nft -f -` process, the whole script on stdin.
+ * The real nft client. A transaction is one atomic kernel transaction (all or nothing). When the
+ * runner can keep a process running, a transaction goes to one long-lived `nft -i`
+ * (nft-session.ts) as `include "FILE"` of a private file (without such a file, a small one goes
+ * inline); the cold start's batches (`viaFile`), and every transaction where nft -i cannot run,
+ * each have their own `nft -f` process.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,7 +11,7 @@ import { join } from "node:path";
 import { BackendError } from "../backend.ts";
 import type { Runner } from "../../lib/exec.ts";
 import { isNftError } from "./nft-error.ts";
-import { NftSession, NftSessionUnavailable, SESSION_MAX_BYTES } from "./nft-session.ts";
+import { includeLine, NftSession, NftSessionUnavailable, SESSION_MAX_BYTES } from "./nft-session.ts";
 import type { NftFamily } from "./objects.ts";
 import { KUBE_PROXY_TABLE } from "./names.ts";
 import { Transaction } from "./transaction.ts";
@@ -23,9 +25,11 @@ export interface ApplyResult {
 /** How a script reaches nft. */
 export interface ApplyOptions {
   /**
-   * Through a private temporary file (`nft -f FILE`) instead of stdin: nft then reads it while
-   * this process keeps computing. A pipe is only filled when the event loop turns, so nft would
-   * wait for the next batch's render to finish (the cold-start pipeline, cold-pipeline.ts).
+   * Its own `nft -f FILE` process, from a private temporary file: nft reads it while this
+   * process renders the next batch (the cold-start pipeline, cold-pipeline.ts; a stdin pipe is
+   * only filled when the event loop turns). Not through nft -i: at 10k Services x 10 the
+   * pipeline's batches took as long or longer there (2,500 ServicePorts: 242-312 ms against
+   * 233-252 ms, beside the render).
    */
   viaFile?: boolean;
 }
@@ -58,9 +62,35 @@ export interface NftClientOptions {
   onSessionUnavailable?: (reason: string) => void;
 }
 
+/**
+ * A script this big leaves nft -i holding its memory (~60 MiB after a cold start's batches at
+ * 10k Services): once the session has been idle a while, its process is replaced.
+ */
+const RECYCLE_BYTES = 1 << 20;
+const RECYCLE_AFTER_MS = 1000;
+
+/** Applies `script` through `session`; false when it cannot go that way (too big to send inline and no private file). */
+async function applyBySession(session: NftSession, script: string, scriptBytes: number): Promise<boolean> {
+  const { dir, file } = privateFile(script);
+  try {
+    if (file !== null && includeLine(file) !== null) await session.runFile(file);
+    else if (scriptBytes <= SESSION_MAX_BYTES) await session.run(script);
+    else return false;
+    return true;
+  } finally {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** An NftClient that runs nft through `runner` (wrap it with `inNetns` to act in a namespace). */
 export function createNftClient(runner: Runner, clientOptions: NftClientOptions = {}): NftClient {
   let session = runner.start ? new NftSession(runner.start) : null;
+  let recycle: ReturnType<typeof setTimeout> | undefined;
+  const recycleWhenIdle = () => {
+    clearTimeout(recycle);
+    recycle = setTimeout(() => session?.closeIfIdle(), RECYCLE_AFTER_MS);
+    recycle.unref?.();
+  };
   const apply = async (tx: Transaction, options: ApplyOptions = {}): Promise<ApplyResult> => {
     let script: string;
     try {
@@ -70,10 +100,12 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
       throw e;
     }
     const scriptBytes = Buffer.byteLength(script);
-    if (session && !options.viaFile && scriptBytes <= SESSION_MAX_BYTES) {
+    if (session && !options.viaFile) {
       try {
-        await session.run(script);
-        return { scriptBytes };
+        if (await applyBySession(session, script, scriptBytes)) {
+          if (scriptBytes >= RECYCLE_BYTES) recycleWhenIdle();
+          return { scriptBytes };
+        }
       } catch (e) {
         if (!(e instanceof NftSessionUnavailable)) throw e;
         // Nothing was sent: this transaction and every later one go to their own nft.
@@ -104,7 +136,10 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
       const tx = new Transaction({ family, table }).add({ kind: "table" }).delete({ kind: "table" });
       await apply(tx);
     },
-    close: () => session?.close(),
+    close: () => {
+      clearTimeout(recycle);
+      session?.close();
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { isBackendError } from "../backend.ts";
 import type { LiveProcess, Starter } from "../../lib/exec.ts";
-import { asOneLine, NftSession, NftSessionUnavailable, splitAnswer } from "./nft-session.ts";
+import { asOneLine, includeLine, NftSession, NftSessionUnavailable, splitAnswer } from "./nft-session.ts";
 
 /**
  * A stand-in for `nft -i`: answers each input line the way nft does. Nothing for a line it
@@ -147,5 +147,29 @@ describe("NftSession", () => {
     }).run("add table ip t").catch((e) => e);
     expect(err).toBeInstanceOf(NftSessionUnavailable);
     expect(err.message).toContain("ENOENT");
+  });
+
+  test("runFile sends one include line; a path nft's quotes cannot hold as it is never reaches nft", async () => {
+    const nft = fakeNft();
+    const s = new NftSession(nft.start);
+    await s.runFile("/tmp/kube-proxy-nft-Ab1_x/batch.nft");
+    expect(nft.started[0]!.lines.filter((l) => !l.startsWith("kube-proxy-end-of-transaction-"))).toEqual(['include "/tmp/kube-proxy-nft-Ab1_x/batch.nft"']);
+    for (const bad of ['/tmp/a"b.nft', "/tmp/a b.nft", "relative.nft", "/tmp/../etc/x.nft", "/tmp/x.nft\nflush ruleset"]) {
+      expect(includeLine(bad)).toBeNull();
+      expect(isBackendError(await s.runFile(bad).catch((e) => e), "apply")).toBe(true);
+    }
+    expect(nft.started[0]!.lines.filter((l) => l.startsWith("include"))).toHaveLength(1);
+    s.close();
+  });
+
+  test("closeIfIdle ends the process only when no transaction is queued or running", async () => {
+    const nft = fakeNft();
+    const s = new NftSession(nft.start);
+    const first = s.run("add table ip t");
+    s.closeIfIdle();
+    await first;
+    expect(nft.started[0]!.ended).toBe(false);
+    s.closeIfIdle();
+    expect(nft.started[0]!.ended).toBe(true);
   });
 });

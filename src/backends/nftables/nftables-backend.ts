@@ -92,11 +92,16 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       // A cold start renders and applies batch by batch; otherwise the apply follows the warnings.
       let render: SyncRender;
       let scriptBytes = 0;
+      // Where a sync's time goes, for the log (a cold pipeline's render and nft overlap).
+      const started = performance.now();
       if (cold) ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
       else render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
+      const rendered = performance.now();
       for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
       // Nothing changed: no process at all (an empty script is not worth a transaction).
       if (!cold && (render.tx.operations.length > 0 || render.tx.error)) ({ scriptBytes } = await client.apply(render.tx));
+      const ms = (t: number) => `${t.toFixed(1)}ms`;
+      const timing = cold ? { renderAndApply: ms(rendered - started) } : { render: ms(rendered - started), apply: ms(performance.now() - rendered) };
       const now: Applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: render.unused };
       applied = now;
       // Deleting the emptied groups in the sync's own transaction trips nft 1.0.6 ("conflicting
@@ -104,7 +109,7 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       // so a change's latency does not include it (bun run bench B2, "new Service").
       if (now.unused.length > 0) pendingCleanup = cleanupUnused(now, ctx);
       const counts = render.store.counts();
-      log?.info("Synced nftables rules", { family: state.family, full: !partial, coldBatches: cold, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes }, 2);
+      log?.info("Synced nftables rules", { family: state.family, full: !partial, coldBatches: cold, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes, ...timing }, 2);
       return { ...counts, scriptBytes, full: !partial };
     },
     idle(): Promise<void> {
