@@ -16,21 +16,45 @@ export const portKey = (portName: string, protocol: string) => `${portName}/${pr
 /** The hints of an endpoint that has none (nearly all): one shared, frozen empty list instead of two new arrays per endpoint. */
 const NO_HINTS: readonly string[] = Object.freeze([]);
 
-const byId = (a: [string, unknown], b: [string, unknown]) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0);
+/** An endpoint with its "ip:port" id, which orders and merges them. */
+type Identified = { id: string; info: EndpointInfo };
+
+const byId = (a: Identified, b: Identified) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/**
+ * `list` sorted by id with duplicates merged: of the entries with one id, the first local one,
+ * else the first (the sort is stable, so "first" is slice order).
+ */
+function mergedById(list: Identified[]): EndpointInfo[] {
+  list.sort(byId);
+  const out: EndpointInfo[] = [];
+  for (let i = 0; i < list.length; i++) {
+    const e = list[i]!;
+    if (i > 0 && list[i - 1]!.id === e.id) {
+      const kept = out[out.length - 1]!;
+      if (!kept.local && e.info.local) out[out.length - 1] = e.info;
+      continue;
+    }
+    out.push(e.info);
+  }
+  return out;
+}
 
 /**
  * Every endpoint of every port with its conditions; `nodeName` is this node's name (an endpoint
  * is local when its slice entry names it). Never throws.
  */
 export function endpointInfosByPort(slices: Iterable<EndpointSlice>, family: IPFamily, nodeName = ""): Map<string, EndpointInfo[]> {
-  const byPort = new Map<string, Map<string, EndpointInfo>>();
+  // Per port, a plain list merged once at the end: a Map per port with a set() per endpoint was
+  // the model's largest cost at 100k endpoints (bun run bench B1).
+  const byPort = new Map<string, Identified[]>();
   for (const slice of slices) {
     if (slice.addressType !== family) continue;
     for (const port of slice.ports ?? []) {
       if (!port.port) continue;
       const key = portKey(port.name ?? "", port.protocol);
       let targets = byPort.get(key);
-      if (!targets) byPort.set(key, (targets = new Map()));
+      if (!targets) byPort.set(key, (targets = []));
       for (const ep of slice.endpoints ?? []) {
         const ip = parseIP(ep.addresses[0]!);
         if (!ip || ip.family !== family) continue;
@@ -45,17 +69,15 @@ export function endpointInfosByPort(slices: Iterable<EndpointSlice>, family: IPF
           zoneHints: ep.hints?.forZones?.length ? ep.hints.forZones.map((z) => z.name) : NO_HINTS,
           nodeHints: ep.hints?.forNodes?.length ? ep.hints.forNodes.map((n) => n.name) : NO_HINTS,
         };
-        const id = `${info.ip}:${info.port}`;
-        const seen = targets.get(id);
-        // Upstream merges duplicates across slices; the local copy wins.
-        if (!seen || (!seen.local && info.local)) targets.set(id, info);
+        // Upstream merges duplicates across slices; the local copy wins (mergedById).
+        targets.push({ id: `${info.ip}:${info.port}`, info });
       }
     }
   }
   const out = new Map<string, EndpointInfo[]>();
   // Upstream's "ip:port" order, by the ids already built for merging, instead of building
   // both texts again in every comparison (a full model build did that 500k times at 10k Services).
-  for (const [key, targets] of byPort) out.set(key, [...targets.entries()].sort(byId).map(([, info]) => info));
+  for (const [key, targets] of byPort) out.set(key, mergedById(targets));
   return out;
 }
 
