@@ -49,10 +49,16 @@ export function withEndpoints(svc: Service, p: ServicePortInfo, infos: readonly 
   });
   const affinity = svc.spec.sessionAffinity === "ClientIP" ? (svc.spec.sessionAffinityConfig?.clientIP?.timeoutSeconds ?? DEFAULT_AFFINITY_TIMEOUT_SECONDS) : null;
   const hcnp = svc.spec.type === "LoadBalancer" && externalTrafficPolicy === "Local" && svc.spec.healthCheckNodePort ? svc.spec.healthCheckNodePort : null;
-  // Upstream's conntrack cleanup keeps flows answered by any serving endpoint, whatever was chosen.
-  const serving = [...new Set(infos.filter((e) => e.serving).map((e) => e.ip))].sort();
-  // Health checks count distinct local IPs that are ready; terminating ones do not count.
-  const localReady = new Set(infos.filter((e) => e.local && e.ready).map((e) => e.ip)).size;
+  // Upstream's conntrack cleanup keeps flows answered by any serving endpoint, whatever was
+  // chosen; health checks count distinct local IPs that are ready (terminating ones do not).
+  const servingIPs = new Set<string>();
+  const localReadyIPs = new Set<string>();
+  for (const e of infos) {
+    if (e.serving) servingIPs.add(e.ip);
+    if (e.local && e.ready) localReadyIPs.add(e.ip);
+  }
+  const serving = [...servingIPs].sort();
+  const localReady = localReadyIPs.size;
   return {
     ...sp,
     endpoints: c.cluster.map(target),
