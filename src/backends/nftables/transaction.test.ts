@@ -126,4 +126,12 @@ describe("Transaction: the first error sticks", () => {
   test("an invalid table name is refused at construction", () => {
     expect(() => new Transaction({ family: "ip", table: "kube proxy" })).toThrow(NftError);
   });
+
+  test("toScript is kept until the next operation, which it then includes", () => {
+    const tx = new Transaction({ family: "ip", table: "t" }).add({ kind: "table" });
+    const first = tx.toScript();
+    expect(tx.toScript()).toBe(first);
+    tx.add({ kind: "chain", name: "c" });
+    expect(tx.toScript()).toBe(`${first}add chain ip t c\n`);
+  });
 });

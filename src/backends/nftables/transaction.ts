@@ -57,6 +57,8 @@ export class Transaction {
   readonly table: string;
   #ops: NftOperation[] = [];
   #error: NftError | null = null;
+  /** toScript's result until the next operation is recorded. */
+  #script: string | null = null;
   #tableKnown: boolean;
   #chains = new Set<string>();
   #containers = new Map<string, Container>();
@@ -109,10 +111,10 @@ export class Transaction {
     return this.#record({ op: "delete", object }, () => this.#checkDelete(object));
   }
 
-  /** The nft script of the whole transaction; throws the sticky NftError if there is one. */
+  /** The nft script of the whole transaction (kept until the next operation); throws the sticky NftError if there is one. */
   toScript(): string {
     if (this.#error) throw this.#error;
-    return renderScript(this.family, this.table, this.#ops);
+    return (this.#script ??= renderScript(this.family, this.table, this.#ops));
   }
 
   #record(op: NftOperation, check: () => void): this {
@@ -120,6 +122,7 @@ export class Transaction {
     try {
       check();
       this.#ops.push(op);
+      this.#script = null;
     } catch (e) {
       if (!(e instanceof NftError)) throw e;
       this.#error = e;
