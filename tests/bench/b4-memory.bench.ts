@@ -39,8 +39,10 @@ async function measure(n: number, m: number): Promise<{ hwm: number; rss: number
         await proxy.waitReady(600_000);
         await Bun.sleep(settleS * 1000);
         const s = proxy.status();
-        const nftPeak = Math.max(0, ...readFileSync(join(dir, "nft-rss.log"), "utf8").split("\n").map(Number).filter(Number.isFinite));
+        // The long-lived nft -i (partial and full syncs) is logged when it exits, with the proxy.
         await proxy.stop();
+        await Bun.sleep(300);
+        const nftPeak = Math.max(0, ...readFileSync(join(dir, "nft-rss.log"), "utf8").split("\n").map(Number).filter(Number.isFinite));
         // Where it goes: the same work in-process, live JS heap after a full GC at each phase.
         const cap = await capture(server, "nftables");
         const split = cap.memory.map((x) => `${x.phase}: heap ${fmtMB(x.heapKB)}, RSS ${fmtMB(x.rssKB)}`).join("; ") + `; peak RSS ${fmtMB(cap.rssKB)}`;
