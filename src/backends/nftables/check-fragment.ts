@@ -32,11 +32,13 @@ export interface FragmentContext {
 /** The key type a packet field has in a set or map. */
 export const FIELD_TYPE: Record<PacketField, KeyType> = { saddr: "addr", daddr: "addr", l4proto: "inet_proto", dport: "inet_service" };
 
-function fail(kind: NftErrorKind, message: string): never {
+/** Throws the NftError of a failed check (shared by the transaction's checks). */
+export function fail(kind: NftErrorKind, message: string): never {
   throw new NftError(kind, message);
 }
 
-function value(bad: string | null, where: string): void {
+/** Fails with invalid-value when a validate.ts check said what is wrong. */
+export function value(bad: string | null, where: string): void {
   if (bad) fail("invalid-value", `${where}: ${bad}`);
 }
 

@@ -3,13 +3,12 @@
  * atomic kernel transaction. Every operation is validated as it is added, against what the
  * transaction has defined so far (plus what the caller says already exists): names, values, and
  * references to chains, sets and maps. The first failure sticks; later operations are ignored
- * and `toScript()` throws it, so a partly valid ruleset never reaches the kernel.
+ * and `toScript()` throws it, so a partly valid ruleset never reaches the kernel. Rule fragments
+ * and set or map elements are checked by check-fragment.ts and check-element.ts.
  */
-import { NftError, type NftErrorKind } from "./nft-error.ts";
+import { NftError } from "./nft-error.ts";
 import {
-  isVerdict,
   verdictChains,
-  type ElementObject,
   type FlushableObject,
   type MapObject,
   type NftFamily,
@@ -18,9 +17,10 @@ import {
   type SetObject,
   type Verdict,
 } from "./objects.ts";
-import { checkFragment, type Container, type FragmentContext } from "./check-fragment.ts";
+import { checkElement, checkElementKey, type ElementContext } from "./check-element.ts";
+import { checkFragment, fail, value, type Container, type FragmentContext } from "./check-fragment.ts";
 import { renderScript } from "./script.ts";
-import { checkAddr, checkComment, checkIfname, checkMark, checkModulus, checkName, checkPort, checkPrefix, checkProto } from "./validate.ts";
+import { checkAddr, checkComment, checkModulus, checkName } from "./validate.ts";
 
 /** One recorded operation. */
 export type NftOperation =
@@ -72,6 +72,8 @@ export class Transaction {
    */
   #goodComments = new Set<string>();
   #goodVerdictChains = new Set<string>();
+  /** What check-element.ts asks of this transaction; one object for every element. */
+  readonly #elementContext: ElementContext;
 
   /** Fails (throws NftError) only when the table name itself is invalid. */
   constructor(target: TransactionTarget) {
@@ -79,6 +81,13 @@ export class Transaction {
     if (bad) throw new NftError("invalid-name", `table: ${bad}`);
     this.family = target.family;
     this.table = target.table;
+    this.#elementContext = {
+      family: target.family,
+      container: (name) => this.#containers.get(name),
+      addr: (addr, where) => this.#addr(addr, where),
+      comment: (comment) => this.#comment(comment),
+      verdict: (v, where) => this.#verdict(v, where),
+    };
     this.#tableKnown = target.existing !== undefined;
     for (const c of target.existing?.chains ?? []) this.#chains.add(c);
     for (const s of [...(target.existing?.sets ?? []), ...(target.existing?.maps ?? [])]) {
@@ -151,12 +160,12 @@ export class Transaction {
         if (o.keyType.length === 0) fail("invalid-value", `${o.kind} ${o.name}: empty key type`);
         if (o.keyType.includes("index")) {
           if (o.kind !== "map") fail("invalid-value", `set ${o.name}: index keys are for endpoint maps`);
-          this.#value(checkModulus(o.modulus), `map ${o.name}`);
+          value(checkModulus(o.modulus), `map ${o.name}`);
         }
         this.#containers.set(o.name, containerOf(o));
         return;
       case "element":
-        this.#checkElement(o);
+        checkElement(o, this.#elementContext);
         return;
       case "rule":
         this.#checkRule(o);
@@ -177,7 +186,7 @@ export class Transaction {
     this.#requireTable(o.kind);
     if (o.kind === "rule") fail("invalid-operation", "deleting single rules is not supported; flush the chain");
     if (o.kind === "element") {
-      this.#elementKey(o);
+      checkElementKey(o, this.#elementContext);
       return;
     }
     this.#requireDefined(o);
@@ -209,20 +218,16 @@ export class Transaction {
     this.#goodComments.add(comment);
   }
 
-  #value(bad: string | null, where: string): void {
-    if (bad) fail("invalid-value", `${where}: ${bad}`);
-  }
-
   #addr(addr: string, where: string): void {
     // An IPv4 check is one pass over at most 15 characters: cheaper than remembering it (the
     // Set of 110k addresses was a tenth of a cold full render at 10k x 10, bun run bench B1).
     // An IPv6 check (regexes, splits, printing) is worth remembering.
     if (this.family === "ip") {
-      this.#value(checkAddr(this.family, addr), where);
+      value(checkAddr(this.family, addr), where);
       return;
     }
     if (this.#goodAddrs.has(addr)) return;
-    this.#value(checkAddr(this.family, addr), where);
+    value(checkAddr(this.family, addr), where);
     this.#goodAddrs.add(addr);
   }
 
@@ -247,43 +252,6 @@ export class Transaction {
     if (!VERDICTS.has(v.verdict)) fail("invalid-value", `${where}: invalid verdict`);
   }
 
-  #elementKey(e: ElementObject): Container {
-    const c = this.#containers.get(e.container);
-    if (!c) fail("undefined-reference", `set or map ${JSON.stringify(e.container)} is not defined`);
-    const where = `element of ${e.container}`;
-    if (e.key.length !== c.keyType.length) fail("invalid-value", `${where}: key has ${e.key.length} parts, type has ${c.keyType.length}`);
-    for (let i = 0; i < e.key.length; i++) {
-      const part = e.key[i]!;
-      const asType = part.type === "prefix" && c.interval ? "addr" : part.type;
-      if (asType !== c.keyType[i]) fail("invalid-value", `${where}: key part ${i} is ${part.type}, expected ${c.keyType[i]}`);
-      if (part.type === "addr") this.#addr(part.addr, where);
-      if (part.type === "prefix") this.#value(checkPrefix(this.family, part.cidr), where);
-      if (part.type === "index" && !(Number.isInteger(part.index) && part.index >= 0 && part.index < (c.modulus ?? 0))) {
-        fail("invalid-value", `${where}: index ${part.index} outside 0..${(c.modulus ?? 0) - 1}`);
-      }
-      if (part.type === "inet_proto") this.#value(checkProto(part.proto), where);
-      if (part.type === "inet_service") this.#value(checkPort(part.port), where);
-    }
-    return c;
-  }
-
-  #checkElement(e: ElementObject): void {
-    const c = this.#elementKey(e);
-    this.#comment(e.comment);
-    if (c.kind === "map" && !e.value) fail("invalid-value", `element of map ${e.container} needs a value`);
-    if (c.kind === "set" && e.value) fail("invalid-value", `element of set ${e.container} cannot have a value`);
-    if (!e.value) return;
-    const where = `element of ${e.container}`;
-    if (isVerdict(e.value)) {
-      if (c.valueType !== "verdict") fail("invalid-value", `${where}: a verdict in an endpoint map`);
-      this.#verdict(e.value, where);
-    } else {
-      if (c.valueType !== "endpoint") fail("invalid-value", `${where}: an endpoint in a verdict map`);
-      this.#addr(e.value.addr, where);
-      this.#value(checkPort(e.value.port), where);
-    }
-  }
-
   #checkRule(r: RuleObject): void {
     this.#chainRef(r.chain);
     this.#comment(r.comment);
@@ -295,9 +263,4 @@ export class Transaction {
     };
     for (const f of r.fragments) checkFragment(f, `rule in ${r.chain}`, ctx);
   }
-
-}
-
-function fail(kind: NftErrorKind, message: string): never {
-  throw new NftError(kind, message);
 }
