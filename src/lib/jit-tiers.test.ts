@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { FTL_VARIABLE, ftlReexec } from "./jit-tiers.ts";
+import { FTL_VARIABLE, ftlReexec, STARTUP_JIT_POLICY } from "./jit-tiers.ts";
 
 describe("ftlReexec", () => {
   const args = ["--kubeconfig=/etc/kp/kubeconfig", "--v=2", "a b"];
@@ -20,4 +20,9 @@ describe("ftlReexec", () => {
     ftlReexec("/k", "k", [], env, true);
     expect(env).toEqual({ HOME: "/root" });
   });
+});
+
+test("the start-up JIT policy is the one the build bakes in", async () => {
+  const pkg = await Bun.file(new URL("../../package.json", import.meta.url)).json();
+  expect(pkg.scripts.build).toContain(`--compile-jit-policy=${STARTUP_JIT_POLICY}`);
 });

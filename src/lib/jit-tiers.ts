@@ -5,6 +5,12 @@
  * proxy then has no long hot loop where FTL's faster code would pay that back. The lower tiers
  * (baseline, DFG) stay. bun run bench B1 measures it (nftables/README.md, "Sixth round").
  *
+ * The build also bakes in a start-up JIT policy (package.json, `--compile-jit-policy=4`): every
+ * tier-up threshold x4 until `normalJitPolicy()` is called after the first sync. A start is
+ * mostly code that runs a few thousand times and never again: at 1k Services x 10 the JIT
+ * threads spent ~60 ms of CPU compiling it (of ~320 ms for the process), beside nft and the API
+ * server on two cores; with the policy, start to ready was 15-38 ms sooner, and the same at 10k.
+ *
  * JavaScriptCore reads its options once, at process start, from BUN_JSC_* variables, so the
  * binary replaces itself (execve: same PID, same arguments, same file descriptors) with the
  * variable set, before anything else runs. An operator's own BUN_JSC_useFTLJIT (0 or 1) is left
@@ -37,4 +43,15 @@ export function reexecWithoutFTL(compiled: boolean): void {
   } catch {
     // Only a speed setting is lost; the proxy is the same without it.
   }
+}
+
+/** The start-up policy package.json's build bakes in (`--compile-jit-policy`); the two must agree. */
+export const STARTUP_JIT_POLICY = 4;
+
+/**
+ * Back to JavaScriptCore's normal tier-up thresholds (after the start-up policy the build bakes
+ * in): the code that runs on every sync from now on is worth compiling early.
+ */
+export function normalJitPolicy(): void {
+  Bun.unsafe.setJITPolicy(1);
 }
