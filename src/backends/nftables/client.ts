@@ -42,6 +42,13 @@ export interface NftClient {
    */
   apply(tx: Transaction, options?: ApplyOptions): Promise<ApplyResult>;
   /**
+   * Applies a script printed elsewhere as one transaction, as `apply` does with a transaction's
+   * (print-full.ts: a full sync's text printed before its checked transaction is built).
+   * Throws BackendError("apply") when nft exits non-zero (the kernel changed nothing). A client
+   * without it (the fake) is given transactions only.
+   */
+  applyScript?(script: string): Promise<ApplyResult>;
+  /**
    * True when table `family table` exists: `nft -c create table`, checked by the kernel and never
    * applied, fails with "File exists" when it does (~15 ms; nft 1.0.6's `list tables` fetches
    * every element first: 1.6-1.8 s at 10k Services). Throws BackendError("apply") when nft fails
@@ -99,6 +106,9 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
       if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
       throw e;
     }
+    return applyScript(script, options);
+  };
+  const applyScript = async (script: string, options: ApplyOptions = {}): Promise<ApplyResult> => {
     const scriptBytes = Buffer.byteLength(script);
     if (session && !options.viaFile) {
       try {
@@ -118,6 +128,7 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
   };
   return {
     apply,
+    applyScript: (script) => applyScript(script),
     async hasTable(family, table = KUBE_PROXY_TABLE) {
       const probe = new Transaction({ family, table }); // validates the table name
       const out = await run(runner, ["nft", "-c", "create", "table", probe.family, probe.table]);

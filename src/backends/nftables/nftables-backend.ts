@@ -19,6 +19,8 @@ import type { ElementStore } from "./element-store.ts";
 import type { GroupId } from "./names.ts";
 import type { NftFamily } from "./objects.ts";
 import { contextFingerprint, DEFAULT_MASQUERADE_BIT, renderContext } from "./render-context.ts";
+import { applyPrintedFull } from "./print-full.ts";
+import type { SkippedItem } from "./render-service.ts";
 import { renderFull, renderPartial, renderStaleCleanup, type PresentGroups, type SyncRender } from "./render-sync.ts";
 
 /** Options of the renderers that come from configuration. */
@@ -76,6 +78,23 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
     }
   };
 
+  const warnSkipped = (skipped: readonly SkippedItem[]) => {
+    for (const s of skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
+  };
+
+  /** A full sync applied from its printed script; `applied` is set once its checked render has settled. */
+  const syncPrinted = async (state: ProxyState, ctx: ReturnType<typeof renderContext>, fingerprint: string): Promise<SyncStats> => {
+    const started = performance.now();
+    const printed = await applyPrintedFull(state, ctx, { apply: client.apply, applyScript: client.applyScript! }, log);
+    warnSkipped(printed.skipped);
+    pendingCleanup = printed.settled.then((render) => {
+      if (render) applied = { family: state.family, fingerprint, store: render.store, present: render.present, unused: [] };
+    });
+    const { counts, scriptBytes } = printed;
+    log?.info("Synced nftables rules", { family: state.family, full: true, coldBatches: false, servicePorts: counts.servicePorts, endpoints: counts.endpoints, scriptBytes, printAndApply: `${(performance.now() - started).toFixed(1)}ms` }, 2);
+    return { ...counts, scriptBytes, full: true };
+  };
+
   return {
     mode: "nftables",
     async sync(state: ProxyState, changed?: ReadonlySet<string> | null): Promise<SyncStats> {
@@ -89,6 +108,9 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       const batches = options.coldBatches ?? DEFAULT_COLD_BATCHES;
       const cold = firstSync && !partial && worthPipelining(state, batches) && !(await client.hasTable(ctx.family));
       firstSync = false;
+      // A full sync that is not pipelined goes to nft as soon as its text is printed; its
+      // element store is built while the kernel has it (print-full.ts; the next sync waits).
+      if (!cold && !partial && client.applyScript) return syncPrinted(state, ctx, fingerprint);
       // A cold start renders and applies batch by batch; otherwise the apply follows the warnings.
       let render: SyncRender;
       let scriptBytes = 0;
@@ -97,7 +119,7 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       if (cold) ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
       else render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
       const rendered = performance.now();
-      for (const s of render.skipped) log?.warn("Skipping invalid model value", { servicePort: s.servicePort, reason: s.reason });
+      warnSkipped(render.skipped);
       // Nothing changed: no process at all (an empty script is not worth a transaction).
       if (!cold && (render.tx.operations.length > 0 || render.tx.error)) ({ scriptBytes } = await client.apply(render.tx));
       const ms = (t: number) => `${t.toFixed(1)}ms`;

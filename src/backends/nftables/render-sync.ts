@@ -31,6 +31,12 @@ export interface SyncRender {
   skipped: SkippedItem[];
 }
 
+/** Each Service's contributions (one per ServicePort, Services in the order of their first ServicePort), and what rendering them skipped. */
+export interface Contributions {
+  entries: [string, ServicePortElements[]][];
+  skipped: SkippedItem[];
+}
+
 function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
   const out = new Map<string, ServicePortState[]>();
   for (const sp of ports) {
@@ -43,7 +49,7 @@ function byService(ports: readonly ServicePortState[]): Map<string, ServicePortS
 }
 
 /** Each Service's contributions (one per ServicePort), and the values rendering them skipped. */
-function contributionsOf(services: Iterable<[string, readonly ServicePortState[]]>, ctx: RenderContext): { entries: [string, ServicePortElements[]][]; skipped: SkippedItem[] } {
+function contributionsOf(services: Iterable<[string, readonly ServicePortState[]]>, ctx: RenderContext): Contributions {
   const skipped: SkippedItem[] = [];
   const entries: [string, ServicePortElements[]][] = [];
   for (const [key, sps] of services) {
@@ -54,8 +60,24 @@ function contributionsOf(services: Iterable<[string, readonly ServicePortState[]
   return { entries, skipped };
 }
 
-/** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */
-export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
+/** The contributions of every ServicePort of `state`. Pure. */
+export function fullContributions(state: ProxyState, ctx: RenderContext): Contributions {
+  return contributionsOf(byService(state.servicePorts), ctx);
+}
+
+/** The groups `entries` use, each under its chain name once (the first seen), sorted by chain name: what the element store's groups() says after filling them. */
+function groupsOf(entries: readonly [string, readonly ServicePortElements[]][]): GroupId[] {
+  const byName = new Map<string, GroupId>();
+  for (const [, cs] of entries) for (const c of cs) for (const g of c.groups) if (!byName.has(groupChainName(g))) byName.set(groupChainName(g), g);
+  return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
+}
+
+/**
+ * A full sync's transaction up to its elements: the table replaced, the skeleton, the groups in
+ * use and the per-ServicePort objects. Its last operation is never an element (print-full.ts
+ * relies on that: the elements print as statements of their own).
+ */
+export function renderFullHead(ctx: RenderContext, entries: readonly [string, readonly ServicePortElements[]][]): { tx: Transaction; present: PresentGroups } {
   const tx = new Transaction({ family: ctx.family, table: KUBE_PROXY_TABLE });
   // `add` first makes the `delete` valid whether or not the table exists; packets see the old
   // table or the new one, never none, and removed services' objects vanish with the old table.
@@ -63,12 +85,22 @@ export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
   tx.delete({ kind: "table" });
   tx.add({ kind: "table", comment: KUBE_PROXY_TABLE_COMMENT });
   renderSkeleton(tx, ctx);
-  const store = new ElementStore();
-  const { entries, skipped } = contributionsOf(byService(state.servicePorts), ctx);
-  store.fill(entries);
   const present: PresentGroups = { chains: new Set(), maps: new Map() };
-  for (const g of store.groups()) addGroup(tx, g, ctx, present);
+  for (const g of groupsOf(entries)) addGroup(tx, g, ctx, present);
   applyServiceObjects(tx, [], entries.flatMap(([, cs]) => cs));
+  return { tx, present };
+}
+
+/** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */
+export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
+  return renderFullOf(fullContributions(state, ctx), ctx);
+}
+
+/** renderFull from contributions already made (fullContributions). Pure. */
+export function renderFullOf({ entries, skipped }: Contributions, ctx: RenderContext): SyncRender {
+  const store = new ElementStore();
+  store.fill(entries);
+  const { tx, present } = renderFullHead(ctx, entries);
   for (const e of store.elements()) tx.add(e);
   return { tx, store, present, unused: [], skipped };
 }

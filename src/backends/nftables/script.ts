@@ -20,7 +20,7 @@ import {
 import type { NftOperation } from "./transaction.ts";
 
 /** The most elements printed in one statement (keeps single lines of a huge sync bounded). */
-const ELEMENT_BATCH_MAX = 1000;
+export const ELEMENT_BATCH_MAX = 1000;
 
 /** The script text of `ops` on table `family table`, ending with a newline. */
 export function renderScript(family: NftFamily, table: string, ops: readonly NftOperation[]): string {
@@ -97,6 +97,11 @@ export function mapType(family: NftFamily, m: MapObject): string {
   const port = `${m.proto ?? "th"} dport`;
   const expr = (t: KeyType) => (t === "addr" ? `${family} daddr` : t === "inet_proto" ? "meta l4proto" : t === "inet_service" ? port : `numgen random mod ${m.modulus}`);
   return `typeof ${m.keyType.map(expr).join(" . ")} : ${family} daddr . ${port}`;
+}
+
+/** An element as an `add element` statement lists it (print-full.ts prints a full sync's elements with it too). */
+export function addedElementText(e: ElementObject): string {
+  return element(e, true);
 }
 
 function element(e: ElementObject, full: boolean): string {
