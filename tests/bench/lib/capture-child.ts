@@ -6,7 +6,7 @@
  * to an empty namespace). Then replays a list of changes through the Proxier and records each
  * partial sync's scripts. Prints one JSON line: phase times and the script files it wrote.
  *
- *   bun capture-child.ts <kubeconfig> <mode> <empty-ns> <out-dir> [changes-json]
+ *   bun capture-child.ts <kubeconfig> <mode> <empty-ns> <out-dir> [changes-json | list-only]
  */
 import { heapStats } from "bun:jsc";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -27,6 +27,7 @@ import { StatusBoard } from "../../../src/status/proxy-status.ts";
 import { realClock } from "../../../src/sync/clock.ts";
 import { Proxier } from "../../../src/sync/proxier.ts";
 import { NODE_NAME } from "../../support/addresses.ts";
+import { LIST_ONLY } from "./capture.ts";
 import { endpointsOf, serviceName, serviceObject, sliceObjects } from "./fixture.ts";
 
 /** A change the benchmarks replay: one endpoint added to / removed from Service i, or Service i created with m endpoints. */
@@ -84,6 +85,11 @@ const t0 = performance.now();
 const informers = startProxyInformers({ connection, nodeName: NODE_NAME, proxier, log, board, apiMode: "watch", pollIntervalMs: 1000 });
 while (!proxier.ready()) await Bun.sleep(1);
 const listMs = performance.now() - t0;
+// The floor's list/decode alone, once per B1 run (capture.ts listDecodeMs).
+if (changesJson === LIST_ONLY) {
+  await Bun.write(Bun.stdout, JSON.stringify({ listMs }) + "\n");
+  process.exit(0);
+}
 mark("listed (informer cache)");
 await Bun.sleep(50); // the Node object (one small list) feeds NodeFacts, as in the binary
 let t = performance.now();

@@ -16,17 +16,30 @@ import { timedRun, type TimedRun } from "./timed-run.ts";
 
 export type { CaptureResult, Change };
 
-export async function capture(server: SandboxApiServer, mode: "nftables" | "iptables", changes: Change[] = []): Promise<CaptureResult> {
+/** capture-child.ts's last argument in place of the changes: list and decode, print `{ listMs }`, and stop. */
+export const LIST_ONLY = "list-only";
+
+/** Runs capture-child.ts with `last` as its last argument; its JSON line. */
+async function runChild<T>(server: SandboxApiServer, mode: "nftables" | "iptables", last: string): Promise<T> {
   const dir = mkdtempSync(join(tmpdir(), "kpb-bench-capture-"));
   // The scripts are replayed later in this process; they go when it exits (they were left behind, up to 12 MB a run).
   process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
   writeKubeconfigFile(join(dir, "kubeconfig"), server.url, server.token);
   return withNetns("cap", async (ns) => {
-    const p = Bun.spawn([process.execPath, join(import.meta.dir, "capture-child.ts"), join(dir, "kubeconfig"), mode, ns, dir, JSON.stringify(changes)], { stdout: "pipe", stderr: "pipe", env: { ...process.env, [FTL_VARIABLE]: "0" } });
+    const p = Bun.spawn([process.execPath, join(import.meta.dir, "capture-child.ts"), join(dir, "kubeconfig"), mode, ns, dir, last], { stdout: "pipe", stderr: "pipe", env: { ...process.env, [FTL_VARIABLE]: "0" } });
     const [out, err, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
     if (code !== 0) throw new Error(`capture-child failed (${code}): ${err.slice(-3000)}`);
-    return JSON.parse(out.trim().split("\n").at(-1)!) as CaptureResult;
+    return JSON.parse(out.trim().split("\n").at(-1)!) as T;
   });
+}
+
+export function capture(server: SandboxApiServer, mode: "nftables" | "iptables", changes: Change[] = []): Promise<CaptureResult> {
+  return runChild<CaptureResult>(server, mode, JSON.stringify(changes));
+}
+
+/** One more measurement of the list and decode alone, as capture() measures them (B1 takes one per run for its floor). */
+export async function listDecodeMs(server: SandboxApiServer, mode: "nftables" | "iptables"): Promise<number> {
+  return (await runChild<{ listMs: number }>(server, mode, LIST_ONLY)).listMs;
 }
 
 /** Replays recorded scripts with the same argv inside `ns`, one process each; the sum of their costs. */
