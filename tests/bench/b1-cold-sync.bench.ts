@@ -30,8 +30,10 @@ async function coldStart(server: Parameters<typeof startBenchProxy>[0], mode: "n
   return withNetns("b1", async (ns) => {
     const proxy = await startBenchProxy(server, ns, { mode });
     try {
-      // /readyz every 5 ms: at 1k the whole start is ~0.3 s, and a 20 ms poll added ~10 ms on average.
-      const ready = await proxy.waitReady(600_000, 5);
+      // /readyz every 50 ms until the IPv4 "Synced rules" line (the larger family's, usually the
+      // last), then every 1 ms: polling every 5 ms from the start cost the start ~10 ms at 1k
+      // (this process also serves the lists).
+      const ready = await proxy.waitReady(600_000, 50, SYNCED_V4);
       // The binary's own timeline, from its log lines' arrival: start-up, then the first sync.
       const at = (l: { t: number }) => fmtMs(l.t - proxy.startedAt);
       const first = proxy.lines[0];
@@ -93,7 +95,7 @@ for (const size of sizes) {
       const scriptMB = cap.full.reduce((s, f) => s + f.bytes, 0) / 1e6;
       emitNote(`B1 ${mode} ${label} phases (one in-process run): list+decode ${fmtMs(cap.listMs)}${lists.length > 0 ? ` (each run's: ${medMax(lists)})` : ""}, model ${fmtMs(cap.modelMs)} (IPv4), model+render of both families ${fmtMs(cap.syncMs)}; ` +
         `${tool} wall ${fmtMs(rawMed.ms)} = user ${fmtMs(rawMed.userMs)} + sys/kernel ${fmtMs(rawMed.sysMs)}, ${scriptMB.toFixed(1)} MB script in ${cap.full.length} process(es), ${tool} peak RSS ${fmtMB(rawMed.maxRssKB)}; ` +
-        `proxy VmHWM ${fmtMB(hwm)}; ours - floor = ${fmtMs(median(ours) - median(floor))}; the binary's first run: ${timeline}`);
+        `proxy VmHWM ${fmtMB(hwm)}; ours - floor = ${fmtMs(median(ours) - median(floor))}; each run, ours / floor: ${ours.map((o, i) => `${fmtMs(o)} / ${fmtMs(floor[i]!)}`).join(", ")}; the binary's first run: ${timeline}`);
 
       if (mode === "nftables" && noUpstream) {
         emitNote(`B1 upstream shape ${label}: skipped (--no-upstream)`);
