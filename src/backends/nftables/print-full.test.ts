@@ -12,15 +12,43 @@ import type { ProxyState, ServicePortState } from "../../model/proxy-state.ts";
 import { NODE, randomService, rng, stateOf } from "../../../tests/support/random-service-ports.ts";
 import { createFakeNft } from "./fake.ts";
 import { createNftablesBackend } from "./nftables-backend.ts";
-import { applyPrintedFull, printFullScript } from "./print-full.ts";
+import { applyPrintedFull, printFull } from "./print-full.ts";
+import { simplePort } from "./print-simple-port.ts";
 import { renderContext } from "./render-context.ts";
-import { fullContributions, renderFull, renderFullHead } from "./render-sync.ts";
+import { renderFull } from "./render-sync.ts";
 
-/** The printed script and the checked one for `state`. */
+/** The printed script and the checked one for `state` (and the counts and skipped values of both agree). */
 function both(state: ProxyState): { printed: string; checked: string } {
   const ctx = renderContext(state.family, 14, state.node);
-  const { entries } = fullContributions(state, ctx);
-  return { printed: printFullScript(renderFullHead(ctx, entries).tx, entries), checked: renderFull(state, ctx).tx.toScript() };
+  const printed = printFull(state, ctx);
+  const render = renderFull(state, ctx);
+  expect(printed.counts).toEqual(render.store.counts());
+  expect(printed.skipped).toEqual(render.skipped);
+  return { printed: printed.script, checked: render.tx.toScript() };
+}
+
+/**
+ * Services most of which are of the kind print-simple-port.ts prints (ClusterIP only, remote
+ * endpoints), the rest random, from the same small pool of ClusterIPs: keys collide between
+ * the two kinds too.
+ */
+function mostlySimple(seed: number, services = 16): ProxyState {
+  const r = rng(seed);
+  const svcs = new Map<string, ServicePortState[]>();
+  for (let i = 0; i < services; i++) {
+    const name = `s${String(i).padStart(2, "0")}`;
+    if (r(10) < 3) {
+      svcs.set(`ns/${name}`, randomService(r, name));
+      continue;
+    }
+    const ports = 1 + r(2);
+    svcs.set(`ns/${name}`, Array.from({ length: ports }, (_, p): ServicePortState => {
+      const k = 1 + r(4);
+      const endpoints = Array.from({ length: k }, (_, j) => ({ ip: `10.244.${2 + r(3)}.${10 + j}`, port: 8080, local: false }));
+      return { id: `ns/${name}:p${p}/TCP`, namespace: "ns", name, portName: `p${p}`, protocol: "TCP", clusterIP: `10.96.0.${1 + r(6)}`, port: 80 + p, endpoints: [...new Map(endpoints.map((e) => [e.ip, e])).values()], hasEndpoints: true };
+    }));
+  }
+  return stateOf(svcs);
 }
 
 function randomState(seed: number, services = 12): ProxyState {
@@ -54,9 +82,19 @@ function inIPv6(st: ProxyState): ProxyState {
   };
 }
 
-describe("printFullScript", () => {
+describe("printFull", () => {
   test.each(Array.from({ length: 30 }, (_, i) => i + 1))("random state (seed %i): the checked transaction's script", (seed) => {
     const { printed, checked } = both(randomState(seed));
+    expect(printed).toBe(checked);
+  });
+
+  test.each(Array.from({ length: 20 }, (_, i) => i + 1))("mostly simple ServicePorts among random ones (seed %i): the same", (seed) => {
+    const st = mostlySimple(seed);
+    // Both paths are taken.
+    const simple = st.servicePorts.filter((sp) => simplePort(sp, renderContext("IPv4", 14, NODE))).length;
+    expect(simple).toBeGreaterThan(st.servicePorts.length / 3);
+    expect(simple).toBeLessThan(st.servicePorts.length);
+    const { printed, checked } = both(st);
     expect(printed).toBe(checked);
   });
 
@@ -65,6 +103,8 @@ describe("printFullScript", () => {
     const { printed, checked } = both(st);
     expect(checked).toContain("fd00:10:96::");
     expect(printed).toBe(checked);
+    const simple = both(inIPv6(mostlySimple(seed)));
+    expect(simple.printed).toBe(simple.checked);
   });
 
   test("a container with over 1,000 elements is split into statements as the transaction splits it", () => {
@@ -103,6 +143,34 @@ describe("printFullScript", () => {
   });
 });
 
+describe("simplePort", () => {
+  const base: ServicePortState = { id: "ns/a:/TCP", namespace: "ns", name: "a", portName: "", protocol: "TCP", clusterIP: "10.96.0.1", port: 80, endpoints: [{ ip: "10.244.1.10", port: 8080, local: false }], hasEndpoints: true };
+  const ctx = renderContext("IPv4", 14, NODE);
+  test("a ClusterIP-only port with remote canonical endpoints is simple", () => {
+    expect(simplePort(base, ctx)?.endpoints).toBe(1);
+  });
+  test.each<{ name: string; sp: ServicePortState }>([
+    { name: "a NodePort", sp: { ...base, nodePort: 30080 } },
+    { name: "an external IP", sp: { ...base, externalIPs: ["192.0.2.10"] } },
+    { name: "a LoadBalancer IP", sp: { ...base, loadBalancerIPs: ["198.51.100.10"] } },
+    { name: "source ranges", sp: { ...base, loadBalancerSourceRanges: ["10.0.0.0/24"] } },
+    { name: "session affinity", sp: { ...base, affinityTimeoutSeconds: 30 } },
+    { name: "internal traffic policy Local", sp: { ...base, internalTrafficPolicy: "Local" as const } },
+    { name: "a local endpoint", sp: { ...base, endpoints: [{ ip: "10.244.1.10", port: 8080, local: true }] } },
+    { name: "an endpoint not known to be remote", sp: { ...base, endpoints: [{ ip: "10.244.1.10", port: 8080 }] } },
+    { name: "local endpoints listed", sp: { ...base, localEndpoints: [{ ip: "10.244.1.10", port: 8080, local: true }] } },
+    { name: "a non-canonical endpoint address", sp: { ...base, endpoints: [{ ip: "10.244.1.010", port: 8080, local: false }] } },
+    { name: "an endpoint port out of range", sp: { ...base, endpoints: [{ ip: "10.244.1.10", port: 70000, local: false }] } },
+    { name: "one address twice", sp: { ...base, endpoints: [{ ip: "10.244.1.10", port: 8080, local: false }, { ip: "10.244.1.10", port: 8081, local: false }] } },
+    { name: "no endpoints", sp: { ...base, endpoints: [], hasEndpoints: false } },
+    { name: "endpoints, none usable", sp: { ...base, hasEndpoints: false } },
+    { name: "a ClusterIP of the other family", sp: { ...base, clusterIP: "fd00::1" } },
+    { name: "an unknown protocol", sp: { ...base, protocol: "XTP" as "TCP" } },
+  ])("not with $name", ({ sp }) => {
+    expect(simplePort(sp, ctx)).toBeNull();
+  });
+});
+
 describe("the backend's printed full sync", () => {
   /** The fake, with applyScript recording the printed scripts (the fake reads transactions only, so it is handed the checked one). */
   function recordingClient() {
@@ -136,7 +204,10 @@ describe("the backend's printed full sync", () => {
     const log = createLogger(2, { write: (l: string) => void lines.push(l) });
     const st = randomState(3);
     const ctx = renderContext("IPv4", 14, NODE);
-    const wrong = (...a: Parameters<typeof printFullScript>) => printFullScript(...a).replace(/goto group-/, "goto groupx-");
+    const wrong = (...a: Parameters<typeof printFull>) => {
+      const p = printFull(...a);
+      return { ...p, script: p.script.replace(/goto group-/, "goto groupx-") };
+    };
     const done = await applyPrintedFull(st, ctx, client, log, wrong);
     const render = await done.settled;
     expect(render).not.toBeNull();

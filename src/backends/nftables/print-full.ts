@@ -1,10 +1,11 @@
 /**
- * A full sync's script printed straight from the ServicePorts' contributions: the text that
- * renderFull's transaction prints, without the element store and the transaction's checks in
- * between (at 1k Services x 10 they were two thirds of a cold render: bun run bench B1). The
- * backend hands this text to nft first and builds the store and the checked transaction while
- * the kernel has it, then compares the two texts (nftables-backend.ts). Every value in it was
- * parsed and printed again by servicePortElements, as in the checked path.
+ * A full sync's script printed straight from the model: the text that renderFull's transaction
+ * prints, without the element store and the transaction's checks in between (at 1k Services x
+ * 10 they were two thirds of a cold render: bun run bench B1). Simple ServicePorts are printed
+ * without building their elements (print-simple-port.ts), the others from their contributions.
+ * The backend hands this text to nft first and builds the store and the checked transaction
+ * while the kernel has it, then compares the two texts (applyPrintedFull). Every address, port
+ * and protocol in it was parsed and printed again, as in the checked path.
  */
 import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
@@ -12,39 +13,52 @@ import { BackendError } from "../backend.ts";
 import type { NftClient } from "./client.ts";
 import { elementId } from "./element-claims.ts";
 import { isNftError } from "./nft-error.ts";
-import { partText, type ElementObject } from "./objects.ts";
+import type { GroupId } from "./names.ts";
+import { partText } from "./objects.ts";
+import { simplePort, type ElementRecord } from "./print-simple-port.ts";
 import type { RenderContext } from "./render-context.ts";
-import type { ServicePortElements, SkippedItem } from "./render-service.ts";
-import { fullContributions, renderFullHead, renderFullOf, type SyncRender } from "./render-sync.ts";
+import { servicePortElements, type ServicePortElements, type SkippedItem } from "./render-service.ts";
+import { byService, fullContributions, renderFullHead, renderFullOf, type SyncRender } from "./render-sync.ts";
 import { addedElementText, ELEMENT_BATCH_MAX } from "./script.ts";
 import type { Transaction } from "./transaction.ts";
 
-/** The key of one element per contested id: the lowest ServicePort id's, its last one (as ClaimTable resolves it). */
-interface Claim {
+/** One ServicePort's elements as records, in the order its contribution lists them. */
+interface PortRecords {
   owner: string;
-  element: ElementObject;
+  elements: ElementRecord[];
+}
+
+/** `c`'s elements as records: each with the endpoint picks of the runs anchored on it. */
+function recordsOf(c: ServicePortElements): PortRecords {
+  const elements = c.elements.map((e): ElementRecord => {
+    const picks: ElementRecord["picks"] = [];
+    for (const run of c.runs) {
+      if (run.anchor !== e) continue;
+      // A pick prints as the element pickElement makes: the run's key, the pick, the endpoint.
+      let key = partText(run.key[0]!);
+      for (let k = 1; k < run.key.length; k++) key += " . " + partText(run.key[k]!);
+      picks.push({ map: run.map, texts: run.targets.map((t, j) => `${key} . ${j} : ${t.ip} . ${t.port}`) });
+    }
+    return { id: elementId(e), container: e.container, text: addedElementText(e), picks };
+  });
+  return { owner: c.owner, elements };
 }
 
 /**
- * The elements `entries` put in the table, as the element store lists them after a fill: each
- * key once (the lowest ServicePort id's element; an owner's later duplicate replaces its
- * earlier one), every dispatch element followed by its endpoint picks, grouped by container in
- * order of first use. Returns the element texts per container.
+ * The element texts of `ports` per container, as the element store lists them after a fill:
+ * each key once (the lowest ServicePort id's element; an owner's later duplicate replaces its
+ * earlier one, as ClaimTable resolves them), every dispatch element followed by its endpoint
+ * picks, containers in order of first use.
  */
-function elementTexts(entries: readonly [string, readonly ServicePortElements[]][]): Map<string, string[]> {
-  const claims = new Map<string, Claim>();
-  const ids: string[][] = [];
+function elementTexts(ports: readonly PortRecords[]): Map<string, string[]> {
+  const claims = new Map<string, { owner: string; element: ElementRecord }>();
   let contested = false;
-  for (const [, cs] of entries) {
-    for (const c of cs) {
-      const own = c.elements.map(elementId);
-      ids.push(own);
-      for (let i = 0; i < own.length; i++) {
-        const claim = claims.get(own[i]!);
-        if (!claim) claims.set(own[i]!, { owner: c.owner, element: c.elements[i]! });
-        else if (c.owner <= claim.owner) ((contested = true), (claim.owner = c.owner), (claim.element = c.elements[i]!));
-        else contested = true;
-      }
+  for (const p of ports) {
+    for (const e of p.elements) {
+      const claim = claims.get(e.id);
+      if (!claim) claims.set(e.id, { owner: p.owner, element: e });
+      else if (p.owner <= claim.owner) ((contested = true), (claim.owner = p.owner), (claim.element = e));
+      else contested = true;
     }
   }
   const texts = new Map<string, string[]>();
@@ -53,42 +67,66 @@ function elementTexts(entries: readonly [string, readonly ServicePortElements[]]
     if (!list) texts.set(container, (list = []));
     return list;
   };
-  let n = 0;
-  for (const [, cs] of entries) {
-    for (const c of cs) {
-      const own = ids[n++]!;
-      for (let i = 0; i < own.length; i++) {
-        const e = c.elements[i]!;
-        if (contested && claims.get(own[i]!)!.element !== e) continue;
-        listOf(e.container).push(addedElementText(e));
-        for (const run of c.runs) {
-          if (run.anchor !== e) continue;
-          // A pick prints as the element pickElement makes: the run's key, the pick, the endpoint.
-          let key = partText(run.key[0]!);
-          for (let k = 1; k < run.key.length; k++) key += " . " + partText(run.key[k]!);
-          const picks = listOf(run.map);
-          for (let j = 0; j < run.targets.length; j++) picks.push(`${key} . ${j} : ${run.targets[j]!.ip} . ${run.targets[j]!.port}`);
-        }
-      }
+  for (const p of ports) {
+    for (const e of p.elements) {
+      if (contested && claims.get(e.id)!.element !== e) continue;
+      listOf(e.container).push(e.text);
+      for (const pick of e.picks) for (const t of pick.texts) listOf(pick.map).push(t);
     }
   }
   return texts;
 }
 
-/**
- * The script of a full sync whose transaction up to its elements is `head` (renderFullHead),
- * with the elements of `entries`: byte for byte what renderFullOf's transaction prints, when
- * that transaction passes its checks (print-full.test.ts holds the two side by side).
- */
-export function printFullScript(head: Transaction, entries: readonly [string, readonly ServicePortElements[]][]): string {
+/** `head` (renderFullHead) and the elements of `ports` as one script. */
+function scriptOf(head: Transaction, ports: readonly PortRecords[]): string {
   let script = head.toScript();
   const where = `${head.family} ${head.table}`;
-  for (const [container, list] of elementTexts(entries)) {
+  for (const [container, list] of elementTexts(ports)) {
     for (let i = 0; i < list.length; i += ELEMENT_BATCH_MAX) {
       script += `add element ${where} ${container} { ${list.slice(i, i + ELEMENT_BATCH_MAX).join(", ")} }\n`;
     }
   }
   return script;
+}
+
+/** A full sync's script, with what the log and the stats want of it. */
+export interface PrintedFull {
+  script: string;
+  counts: { servicePorts: number; endpoints: number };
+  skipped: SkippedItem[];
+}
+
+/**
+ * The script of a full sync of `state`: byte for byte what renderFull's transaction prints when
+ * that transaction passes its checks (print-full.test.ts holds the two side by side). Simple
+ * ServicePorts are printed directly (print-simple-port.ts), the others from their
+ * contributions. Throws NftError when the head's checks refuse it.
+ */
+export function printFull(state: ProxyState, ctx: RenderContext): PrintedFull {
+  const ports: PortRecords[] = [];
+  const groups: GroupId[] = [];
+  const others: ServicePortElements[] = [];
+  const skipped: SkippedItem[] = [];
+  const counts = { servicePorts: 0, endpoints: 0 };
+  for (const [, sps] of byService(state.servicePorts)) {
+    for (const sp of sps) {
+      const simple = simplePort(sp, ctx);
+      if (simple) {
+        ports.push({ owner: sp.id, elements: simple.elements });
+        groups.push(simple.group);
+        counts.servicePorts++;
+        counts.endpoints += simple.endpoints;
+        continue;
+      }
+      const c = servicePortElements(sp, ctx);
+      ports.push(recordsOf(c));
+      groups.push(...c.groups);
+      others.push(c);
+      skipped.push(...c.skipped);
+      if (c.rendered) (counts.servicePorts++, (counts.endpoints += c.endpoints));
+    }
+  }
+  return { script: scriptOf(renderFullHead(ctx, groups, others).tx, ports), counts, skipped };
 }
 
 /** How long after a printed full sync its checked render is made (see `settled`). */
@@ -116,7 +154,7 @@ function firstDifference(a: string, b: string): { at: number; printed: string; c
 }
 
 /**
- * Applies a full sync of `state` from its printed script (`print`: printFullScript, which tests
+ * Applies a full sync of `state` from its printed script (`print`: printFull, which tests
  * replace), then builds the checked render while the kernel holds it (`settled`). Throws BackendError("apply") when the
  * script cannot be printed (a head the checks refuse) or nft refuses it, as client.apply does.
  */
@@ -125,26 +163,23 @@ export async function applyPrintedFull(
   ctx: RenderContext,
   client: Pick<NftClient, "apply"> & Required<Pick<NftClient, "applyScript">>,
   log?: Logger,
-  print: typeof printFullScript = printFullScript,
+  print: typeof printFull = printFull,
 ): Promise<PrintedFullSync> {
-  const contributions = fullContributions(state, ctx);
-  const { tx: head } = renderFullHead(ctx, contributions.entries);
-  let script: string;
+  let printed: PrintedFull;
   try {
-    script = print(head, contributions.entries);
+    printed = print(state, ctx);
   } catch (e) {
     if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
     throw e;
   }
+  const { script, counts, skipped } = printed;
   const { scriptBytes } = await client.applyScript(script);
-  const counts = { servicePorts: 0, endpoints: 0 };
-  for (const [, cs] of contributions.entries) for (const c of cs) if (c.rendered) (counts.servicePorts++, (counts.endpoints += c.endpoints));
   const settled = (async (): Promise<SyncRender | null> => {
     // A while after the sync has been reported: this takes the event loop for tens of ms (at 1k
     // Services), and the /readyz that can now say yes, and the proxier's bookkeeping, go first.
     // The next sync waits for it, and it starts no sooner than --min-sync-period after this one.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS));
-    const render = renderFullOf(contributions, ctx);
+    const render = renderFullOf(fullContributions(state, ctx), ctx);
     let checked: string;
     try {
       checked = render.tx.toScript();
@@ -162,5 +197,5 @@ export async function applyPrintedFull(
       return null;
     }
   })();
-  return { scriptBytes, counts, skipped: contributions.skipped, settled };
+  return { scriptBytes, counts, skipped, settled };
 }

@@ -37,7 +37,8 @@ export interface Contributions {
   skipped: SkippedItem[];
 }
 
-function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
+/** The ServicePorts by Service key, Services in the order of their first ServicePort. */
+export function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
   const out = new Map<string, ServicePortState[]>();
   for (const sp of ports) {
     const key = serviceKeyOf(sp);
@@ -65,19 +66,19 @@ export function fullContributions(state: ProxyState, ctx: RenderContext): Contri
   return contributionsOf(byService(state.servicePorts), ctx);
 }
 
-/** The groups `entries` use, each under its chain name once (the first seen), sorted by chain name: what the element store's groups() says after filling them. */
-function groupsOf(entries: readonly [string, readonly ServicePortElements[]][]): GroupId[] {
+/** `groups` (in the order the ServicePorts use them) each under its chain name once, the first seen, sorted by chain name: what the element store's groups() says after a fill. */
+function distinctGroups(groups: Iterable<GroupId>): GroupId[] {
   const byName = new Map<string, GroupId>();
-  for (const [, cs] of entries) for (const c of cs) for (const g of c.groups) if (!byName.has(groupChainName(g))) byName.set(groupChainName(g), g);
+  for (const g of groups) if (!byName.has(groupChainName(g))) byName.set(groupChainName(g), g);
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
 }
 
 /**
  * A full sync's transaction up to its elements: the table replaced, the skeleton, the groups in
- * use and the per-ServicePort objects. Its last operation is never an element (print-full.ts
+ * use and the per-ServicePort objects (only ServicePorts with session affinity have any). Its last operation is never an element (print-full.ts
  * relies on that: the elements print as statements of their own).
  */
-export function renderFullHead(ctx: RenderContext, entries: readonly [string, readonly ServicePortElements[]][]): { tx: Transaction; present: PresentGroups } {
+export function renderFullHead(ctx: RenderContext, groups: Iterable<GroupId>, contributions: readonly ServicePortElements[]): { tx: Transaction; present: PresentGroups } {
   const tx = new Transaction({ family: ctx.family, table: KUBE_PROXY_TABLE });
   // `add` first makes the `delete` valid whether or not the table exists; packets see the old
   // table or the new one, never none, and removed services' objects vanish with the old table.
@@ -86,8 +87,8 @@ export function renderFullHead(ctx: RenderContext, entries: readonly [string, re
   tx.add({ kind: "table", comment: KUBE_PROXY_TABLE_COMMENT });
   renderSkeleton(tx, ctx);
   const present: PresentGroups = { chains: new Set(), maps: new Map() };
-  for (const g of groupsOf(entries)) addGroup(tx, g, ctx, present);
-  applyServiceObjects(tx, [], entries.flatMap(([, cs]) => cs));
+  for (const g of distinctGroups(groups)) addGroup(tx, g, ctx, present);
+  applyServiceObjects(tx, [], contributions);
   return { tx, present };
 }
 
@@ -100,7 +101,8 @@ export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
 export function renderFullOf({ entries, skipped }: Contributions, ctx: RenderContext): SyncRender {
   const store = new ElementStore();
   store.fill(entries);
-  const { tx, present } = renderFullHead(ctx, entries);
+  const contributions = entries.flatMap(([, cs]) => cs);
+  const { tx, present } = renderFullHead(ctx, contributions.flatMap((c) => c.groups), contributions);
   for (const e of store.elements()) tx.add(e);
   return { tx, store, present, unused: [], skipped };
 }
