@@ -69,6 +69,22 @@ export async function startBenchProxy(server: SandboxApiServer, ns: string, opts
     })().catch(() => {});
   }
   const tail = () => lines.slice(-30).map((l) => l.text).join("\n");
+  const waitLine: BenchProxy["waitLine"] = (re, from, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        for (let i = from; i < lines.length; i++) {
+          if (re.test(lines[i]!.text)) {
+            cleanup();
+            return resolve({ ...lines[i]!, index: i });
+          }
+        }
+        if (exited) (cleanup(), reject(new Error(`kube-proxy exited while waiting for ${re}:\n${tail()}`)));
+      };
+      const timer = setTimeout(() => (cleanup(), reject(new Error(`no log line ${re} within ${timeoutMs} ms:\n${tail()}`))), timeoutMs);
+      const cleanup = () => (clearTimeout(timer), waiters.delete(check));
+      waiters.add(check);
+      check();
+    });
   const readyzUrl = `http://127.0.0.1:${healthz}/readyz`;
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
   return {
@@ -79,33 +95,18 @@ export async function startBenchProxy(server: SandboxApiServer, ns: string, opts
     readyzUrl,
     async waitReady(timeoutMs, pollMs = 20, cue) {
       const deadline = performance.now() + timeoutMs;
+      // The cue cuts a slow poll's sleep short: it is awaited beside it, not checked after it.
       let cued = false;
+      const cueSeen = cue ? waitLine(cue, 0, timeoutMs).then(() => void (cued = true), () => {}) : null;
       while (performance.now() < deadline) {
         if (exited) throw new Error(`kube-proxy exited (${child.exitCode}) before ready:\n${tail()}`);
         const ok = await fetch(readyzUrl).then((r) => r.status === 200, () => false);
         if (ok) return performance.now();
-        cued ||= cue !== undefined && lines.some((l) => cue.test(l.text));
-        await Bun.sleep(cued ? 1 : pollMs);
+        await (cued || !cueSeen ? Bun.sleep(cued ? 1 : pollMs) : Promise.race([Bun.sleep(pollMs), cueSeen]));
       }
       throw new Error(`kube-proxy not ready after ${timeoutMs} ms:\n${tail()}`);
     },
-    waitLine(re, from, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          for (let i = from; i < lines.length; i++) {
-            if (re.test(lines[i]!.text)) {
-              cleanup();
-              return resolve({ ...lines[i]!, index: i });
-            }
-          }
-          if (exited) (cleanup(), reject(new Error(`kube-proxy exited while waiting for ${re}:\n${tail()}`)));
-        };
-        const timer = setTimeout(() => (cleanup(), reject(new Error(`no log line ${re} within ${timeoutMs} ms:\n${tail()}`))), timeoutMs);
-        const cleanup = () => (clearTimeout(timer), waiters.delete(check));
-        waiters.add(check);
-        check();
-      });
-    },
+    waitLine,
     status() {
       const text = readFileSync(`/proc/${child.pid}/status`, "utf8");
       const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+) kB`).exec(text)?.[1] ?? NaN);
