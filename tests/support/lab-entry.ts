@@ -1,6 +1,6 @@
 /**
  * An entry point that runs the lab's helper subcommands (`sandbox echo`, `sandbox probe`)
- * through the same command registry as `src/main.ts`, but without the rest of the proxy's
+ * through the same command registry as `src/program.ts`, but without the rest of the proxy's
  * start-up. Component tests start it inside namespaces: `bun tests/support/lab-entry.ts sandbox echo ...`.
  */
 import { COMMANDS } from "../../src/cli/commands.ts";
