@@ -47,7 +47,7 @@ export interface NftClient {
    * Throws BackendError("apply") when nft exits non-zero (the kernel changed nothing). A client
    * without it (the fake) is given transactions only.
    */
-  applyScript?(script: string): Promise<ApplyResult>;
+  applyScript?(script: string, options?: ApplyOptions): Promise<ApplyResult>;
   /**
    * True when table `family table` exists: `nft -c create table`, checked by the kernel and never
    * applied, fails with "File exists" when it does (~15 ms; nft 1.0.6's `list tables` fetches
@@ -128,7 +128,7 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
   };
   return {
     apply,
-    applyScript: (script) => applyScript(script),
+    applyScript,
     async hasTable(family, table = KUBE_PROXY_TABLE) {
       const probe = new Transaction({ family, table }); // validates the table name
       const out = await run(runner, ["nft", "-c", "create", "table", probe.family, probe.table]);

@@ -9,6 +9,8 @@ import { StateMemo } from "../../model/state-memo.ts";
 import { coldBatches, type ColdBatches } from "./cold-pipeline.ts";
 import { createFakeNft } from "./fake.ts";
 import { createNftablesBackend } from "./nftables-backend.ts";
+import { renderContext } from "./render-context.ts";
+import { renderFull } from "./render-sync.ts";
 
 const NODE: NodeFacts = { nodeIP: "10.0.0.10", nodePorts: { matchAll: false, cidrs: ["10.0.0.10/32"] }, masqueradeAll: false, localDetector: { kind: "cidr", cidr: "10.244.0.0/16" } };
 
@@ -65,6 +67,23 @@ describe("cold-start pipeline", () => {
     expect(fake.dump("ip")).toBe(single.dump("ip"));
     const { scriptBytes: _single, ...singleStats } = await createNftablesBackend({ runner: scriptedRunner([]), client: createFakeNft() }).sync(st);
     expect({ ...stats, scriptBytes: 0 }).toEqual({ ...singleStats, scriptBytes: 0 });
+  });
+
+  test("with a client that applies printed text, the first batch goes as print-full.ts's text: the checked first batch's script, through a file; the end state as before", async () => {
+    const st = stateOf(40);
+    const b: ColdBatches = { first: 5, rest: 12 };
+    const { fake, client, scripts, viaFile } = recordingFake();
+    const printed: { script: string; viaFile: boolean }[] = [];
+    const firstBatch: ProxyState = { family: "IPv4", node: NODE, servicePorts: batchesOf(st, b)[0]! };
+    // The fake reads transactions only: it is handed the checked first batch the text stands for.
+    const withScripts = { ...client, applyScript: async (script: string, o?: { viaFile?: boolean }) => (printed.push({ script, viaFile: o?.viaFile === true }), fake.apply(renderFull(firstBatch, renderContext("IPv4", 14, NODE)).tx)) };
+    await createNftablesBackend({ runner: scriptedRunner([]), client: withScripts, coldBatches: b }).sync(st);
+    expect(printed).toEqual([{ script: renderFull(firstBatch, renderContext("IPv4", 14, NODE)).tx.toScript(), viaFile: true }]);
+    expect(scripts.length).toBe(batchesOf(st, b).length - 1);
+    expect(viaFile.every(Boolean)).toBe(true);
+    const single = createFakeNft();
+    await createNftablesBackend({ runner: scriptedRunner([]), client: single }).sync(st);
+    expect(fake.dump("ip")).toBe(single.dump("ip"));
   });
 
   test("a key a later batch's lower ServicePort id claims moves to it, as in a single full sync", async () => {

@@ -1,7 +1,8 @@
 /**
  * The first sync into a node that has no `kube-proxy` table yet (a cold start), as a pipeline:
- * the first batch of Services is rendered and handed to nft, and while nft loads it (a process
- * of its own, on another core) the next batch is rendered, and so on. The first batch creates
+ * the first batch of Services is printed (print-full.ts) and handed to nft, and while nft loads
+ * it (a process of its own, on another core) its element store is built and the next batch is
+ * rendered onto it, and so on. The first batch creates
  * the table the way a full sync does; each later one adds its Services onto it (renderAppend),
  * so the end state is the one a single full sync builds (the same renderers and element store).
  *
@@ -13,9 +14,13 @@
  */
 import { stagesOf, type ProxyState, type ServicePortState } from "../../model/proxy-state.ts";
 import { collectYoungGarbage } from "../../lib/heap.ts";
-import type { NftClient } from "./client.ts";
+import type { Logger } from "../../lib/log.ts";
+import type { ApplyResult, NftClient } from "./client.ts";
+import { BackendError } from "../backend.ts";
+import { isNftError } from "./nft-error.ts";
+import { printFull, type PrintedFull } from "./print-full.ts";
 import type { RenderContext } from "./render-context.ts";
-import { renderAppend, renderFull, type SyncRender } from "./render-sync.ts";
+import { fullContributions, renderAppend, renderFull, renderFullOf, type SyncRender } from "./render-sync.ts";
 
 /** Batch sizes in ServicePorts: a small first batch starts nft early; later ones keep it busy. */
 export interface ColdBatches {
@@ -53,21 +58,52 @@ export function* coldBatches(stages: Iterable<readonly ServicePortState[]>, batc
   if (current.length > 0) yield current;
 }
 
+/** printFull's text, or null when the checks of its head refuse it (the checked path then reports it). */
+function printedOrNull(state: ProxyState, ctx: RenderContext): PrintedFull | null {
+  try {
+    return printFull(state, ctx);
+  } catch (e) {
+    if (isNftError(e)) return null;
+    throw e;
+  }
+}
+
 /**
  * Renders and applies `state` batch by batch, one nft process per batch, rendering the next
  * batch while nft loads the previous. Returns the final render (store and groups as a single
  * full sync would leave them) and the bytes sent. Throws the first apply's BackendError; the
  * table may then hold some batches, and the caller's next sync must be a full one.
  */
-export async function applyColdPipeline(state: ProxyState, ctx: RenderContext, client: NftClient, batches: ColdBatches): Promise<{ render: SyncRender; scriptBytes: number }> {
+export async function applyColdPipeline(state: ProxyState, ctx: RenderContext, client: NftClient, batches: ColdBatches, log?: Logger): Promise<{ render: SyncRender; scriptBytes: number }> {
   // Pulling a batch builds its Services' model (a staged state): the first batch's alone before
   // nft starts, each later one's while nft loads the one before.
   const pending = coldBatches(stagesOf(state), batches);
   const first = pending.next();
-  let render = renderFull({ family: state.family, node: state.node, servicePorts: first.done ? [] : first.value }, ctx);
-  const skipped = [...render.skipped];
-  let inflight = client.apply(render.tx, { viaFile: true });
+  const firstState: ProxyState = { family: state.family, node: state.node, servicePorts: first.done ? [] : first.value };
+  let render: SyncRender;
+  let inflight: Promise<ApplyResult>;
   let scriptBytes = 0;
+  const printed = client.applyScript ? printedOrNull(firstState, ctx) : null;
+  if (client.applyScript && printed) {
+    // The first batch goes to nft as printed text (print-full.ts); its element store and checked
+    // transaction, which the next batch is rendered onto, are made while nft loads it.
+    inflight = client.applyScript(printed.script, { viaFile: true });
+    render = renderFullOf(fullContributions(firstState, ctx), ctx);
+    if (render.tx.error) {
+      // What the checked path refuses fails the sync, as it would have before nft ran.
+      await inflight.catch(() => {});
+      throw new BackendError("apply", `nft transaction refused (${render.tx.error.kind}): ${render.tx.error.message}`);
+    }
+    if (render.tx.toScript() !== printed.script) {
+      log?.error("A cold start's printed first batch differed from its checked transaction; applying the checked one", { family: state.family });
+      scriptBytes += (await inflight).scriptBytes;
+      inflight = client.apply(render.tx, { viaFile: true });
+    }
+  } else {
+    render = renderFull(firstState, ctx);
+    inflight = client.apply(render.tx, { viaFile: true });
+  }
+  const skipped = [...render.skipped];
   try {
     for (const batch of pending) {
       const next = renderAppend(batch, ctx, render.store, render.present);

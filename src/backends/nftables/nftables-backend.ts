@@ -116,7 +116,7 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
       let scriptBytes = 0;
       // Where a sync's time goes, for the log (a cold pipeline's render and nft overlap).
       const started = performance.now();
-      if (cold) ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches));
+      if (cold) ({ render, scriptBytes } = await applyColdPipeline(state, ctx, client, batches, log));
       else render = partial ? renderPartial(state, ctx, changed, prev.store, prev.present) : renderFull(state, ctx);
       const rendered = performance.now();
       warnSkipped(render.skipped);
