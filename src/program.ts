@@ -13,11 +13,16 @@ import { configToYaml } from "./cli/config-to-file.ts";
 import { FlagError, helpText } from "./cli/parse-flags.ts";
 import { resolveConfig } from "./cli/resolve-config.ts";
 import { runProxy } from "./cli/run-proxy.ts";
+import { normalJitPolicy } from "./lib/jit-tiers.ts";
 
 async function main(argv: string[]): Promise<number> {
   for (const [name, command] of Object.entries(COMMANDS)) {
     const words = name.split(" ");
-    if (words.every((w, i) => argv[i] === w)) return (await command.load())(argv.slice(words.length));
+    if (!words.every((w, i) => argv[i] === w)) continue;
+    // The start-up JIT policy is for the proxy's own start (lib/jit-tiers.ts); the subcommands
+    // (the demo, the lab's pod servers and probes) run with the normal one.
+    normalJitPolicy();
+    return (await command.load())(argv.slice(words.length));
   }
   let resolved;
   try {
