@@ -6,7 +6,8 @@
  * (baseline, DFG) stay. bun run bench B1 measures it (nftables/README.md, "Sixth round").
  *
  * The build also bakes in a start-up JIT policy (package.json, `--compile-jit-policy=4`): every
- * tier-up threshold x4 until `normalJitPolicy()` is called after the first sync. A start is
+ * tier-up threshold x4 until `normalJitPolicy()` is called after the proxy's first sync (a
+ * subcommand calls it before it runs: program.ts). A start is
  * mostly code that runs a few thousand times and never again: at 1k Services x 10 the JIT
  * threads spent ~60 ms of CPU compiling it (of ~320 ms for the process), beside nft and the API
  * server on two cores; with the policy, start to ready was 15-38 ms sooner, and the same at 10k.
