@@ -36,8 +36,7 @@ const target = (e: EndpointInfo): EndpointTarget => ({ ip: e.ip, port: e.port, l
 export function withEndpoints(svc: Service, p: ServicePortInfo, infos: readonly EndpointInfo[], topo: NodeTopology): ServicePortState {
   const internalTrafficPolicy = svc.spec.internalTrafficPolicy ?? "Cluster";
   const externalTrafficPolicy = p.externalTrafficPolicy ?? "Cluster";
-  const sp: ServicePortState = { ...p, endpoints: [] };
-  const external = externallyAccessible(sp);
+  const external = externallyAccessible(p);
   const c = categorizeEndpoints({
     endpoints: infos,
     internalTrafficPolicyLocal: internalTrafficPolicy === "Local",
@@ -60,7 +59,7 @@ export function withEndpoints(svc: Service, p: ServicePortInfo, infos: readonly 
   const serving = [...servingIPs].sort();
   const localReady = localReadyIPs.size;
   return {
-    ...sp,
+    ...p,
     endpoints: c.cluster.map(target),
     localEndpoints: c.local.map(target),
     hasEndpoints: c.hasAnyEndpoints,

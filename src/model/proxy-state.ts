@@ -206,7 +206,7 @@ export const localReadyCountOf = (sp: ServicePortState): number =>
   sp.localReadyEndpoints ?? new Set((sp.localEndpoints ?? []).map((e) => e.ip)).size;
 
 /** Reachable from outside the cluster: a NodePort, external IPs or load-balancer IPs. */
-export const externallyAccessible = (sp: ServicePortState): boolean =>
+export const externallyAccessible = (sp: Pick<ServicePortState, "nodePort" | "externalIPs" | "loadBalancerIPs">): boolean =>
   (sp.nodePort ?? null) !== null || (sp.externalIPs?.length ?? 0) > 0 || (sp.loadBalancerIPs?.length ?? 0) > 0;
 
 /** The `namespace/name` key of the Service a ServicePort belongs to. */

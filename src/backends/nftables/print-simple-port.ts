@@ -10,6 +10,7 @@
 import { parseIPv4, parseIPv6, parsePort } from "../../lib/ip.ts";
 import type { ServicePortState } from "../../model/proxy-state.ts";
 import { CLUSTER_IPS_SET, L4_PROTO_OF, SERVICE_IPS_MAP, endpointMapName, groupChainName, servicePortComment, type GroupId } from "./names.ts";
+import type { L4Proto } from "./objects.ts";
 import type { RenderContext } from "./render-context.ts";
 
 /** One element as print-full.ts prints it: its identity (elementId's), container and text, and the endpoint picks that enter the table with it. */
@@ -29,6 +30,12 @@ export interface SimplePort {
 
 const none = (list: readonly unknown[] | null | undefined) => list === undefined || list === null || list.length === 0;
 
+/** The cluster group's chain and endpoint map of K endpoints, per protocol: made once per K, not once per ServicePort. */
+const NAMES: Record<L4Proto, { chain: string; map: string }[]> = { tcp: [], udp: [], sctp: [] };
+function namesOf(proto: L4Proto, k: number): { chain: string; map: string } {
+  return (NAMES[proto][k] ??= { chain: groupChainName({ kind: "cluster", proto, k }), map: endpointMapName({ nodeport: false, local: false, proto, k }) });
+}
+
 /** `sp` printed as records, or null when it is not of the simple kind (see above). */
 export function simplePort(sp: ServicePortState, ctx: RenderContext): SimplePort | null {
   const proto = L4_PROTO_OF[sp.protocol];
@@ -47,6 +54,7 @@ export function simplePort(sp: ServicePortState, ctx: RenderContext): SimplePort
     seen.add(ep.ip);
   }
   const group: GroupId = { kind: "cluster", proto, k: eps.length };
+  const names = namesOf(proto, eps.length);
   const comment = servicePortComment(sp);
   const texts: string[] = [];
   for (let j = 0; j < eps.length; j++) texts.push(`${clusterIP} . ${port} . ${j} : ${eps[j]!.ip} . ${eps[j]!.port}`);
@@ -56,8 +64,8 @@ export function simplePort(sp: ServicePortState, ctx: RenderContext): SimplePort
       {
         id: `${SERVICE_IPS_MAP} ${clusterIP} ${proto} ${port}`,
         container: SERVICE_IPS_MAP,
-        text: `${clusterIP} . ${proto} . ${port}${comment === undefined ? "" : ` comment "${comment}"`} : goto ${groupChainName(group)}`,
-        picks: [{ map: endpointMapName({ nodeport: false, local: false, proto, k: eps.length }), texts }],
+        text: `${clusterIP} . ${proto} . ${port}${comment === undefined ? "" : ` comment "${comment}"`} : goto ${names.chain}`,
+        picks: [{ map: names.map, texts }],
       },
     ],
     group,
