@@ -7,15 +7,15 @@
  *
  * The build also bakes in a start-up JIT policy (package.json, `--compile-jit-policy=4`): every
  * tier-up threshold x4 until `normalJitPolicy()` is called after the proxy's first sync (a
- * subcommand calls it before it runs: program.ts). A start is
- * mostly code that runs a few thousand times and never again: at 1k Services x 10 the JIT
- * threads spent ~60 ms of CPU compiling it (of ~320 ms for the process), beside nft and the API
- * server on two cores; with the policy, start to ready was 15-38 ms sooner, and the same at 10k.
+ * subcommand calls it before it runs: program.ts). A start is mostly code that runs a few
+ * thousand times and never again: at 1k Services x 10 the JIT threads spent ~60 ms of CPU
+ * compiling it (of ~320 ms for the process), beside nft and the API server on two cores; with
+ * the policy, start to ready was 15-38 ms sooner, and the same at 10k.
  *
  * JavaScriptCore reads its options once, at process start, from BUN_JSC_* variables, so the
  * binary replaces itself (execve: same PID, same arguments, same file descriptors) with the
- * variable set, before anything else runs. An operator's own BUN_JSC_useFTLJIT (0 or 1) is left
- * alone, and so is the process when it runs from source under `bun`.
+ * variable set, from main.ts before the program is loaded. An operator's own BUN_JSC_useFTLJIT
+ * (0 or 1) is left alone, and so is the process when it runs from source under `bun`.
  */
 export const FTL_VARIABLE = "BUN_JSC_useFTLJIT";
 

@@ -4,8 +4,9 @@
  * of the very scripts it sends (recorded in-process, see lib/capture-child.ts) plus list and
  * decode; (b) the upstream-shaped ruleset (one chain per endpoint) loaded with `nft -f`, once per
  * size; (c) iptables mode against raw `iptables-restore` of its own text. The floor's list/decode
- * is measured again in each run (a child that lists and decodes as the binary does). Also prints where the
- * time goes: list/decode, model, render, nft userspace and kernel (nft's user and system CPU).
+ * is measured again in each run (a child that lists and decodes as the binary does). Also prints
+ * where the time goes: list/decode, model, render, nft userspace and kernel (nft's user and
+ * system CPU).
  *
  *   bun tests/bench/b1-cold-sync.bench.ts [--quick] [--runs=N] [--sizes=10000x10,...] [--upstream-all] [--no-upstream] [--iptables-all] [--modes=nftables,iptables]
  */

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BackendError } from "../backend.ts";
 import type { Runner } from "../../lib/exec.ts";
-import { isNftError } from "./nft-error.ts";
+import { isNftError, type NftError } from "./nft-error.ts";
 import { includeLine, NftSession, NftSessionUnavailable, SESSION_MAX_BYTES } from "./nft-session.ts";
 import type { NftFamily } from "./objects.ts";
 import { KUBE_PROXY_TABLE } from "./names.ts";
@@ -69,6 +69,11 @@ export interface NftClientOptions {
   onSessionUnavailable?: (reason: string) => void;
 }
 
+/** The error of a transaction whose checks refused it, so nft never ran. */
+export function refusedBeforeNft(e: NftError): BackendError {
+  return new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
+}
+
 /**
  * A script this big leaves nft -i holding its memory (~60 MiB after a cold start's batches at
  * 10k Services): once the session has been idle a while, its process is replaced.
@@ -103,8 +108,7 @@ export function createNftClient(runner: Runner, clientOptions: NftClientOptions 
     try {
       script = tx.toScript();
     } catch (e) {
-      if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
-      throw e;
+      throw isNftError(e) ? refusedBeforeNft(e) : e;
     }
     return applyScript(script, options);
   };

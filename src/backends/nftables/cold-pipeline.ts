@@ -2,9 +2,9 @@
  * The first sync into a node that has no `kube-proxy` table yet (a cold start), as a pipeline:
  * the first batch of Services is printed (print-full.ts) and handed to nft, and while nft loads
  * it (a process of its own, on another core) its element store is built and the next batch is
- * rendered onto it, and so on. The first batch creates
- * the table the way a full sync does; each later one adds its Services onto it (renderAppend),
- * so the end state is the one a single full sync builds (the same renderers and element store).
+ * rendered onto it, and so on. The first batch creates the table the way a full sync does; each
+ * later one adds its Services onto it (renderAppend), so the end state is the one a single full
+ * sync builds (the same renderers and element store).
  *
  * Why: at 10k Services x 10 endpoints rendering takes about half as long as nft's load, and done
  * one after the other they added up (bun run bench B1). The model is staged the same way: a
@@ -18,9 +18,9 @@ import type { Logger } from "../../lib/log.ts";
 import type { ApplyResult, NftClient } from "./client.ts";
 import { BackendError } from "../backend.ts";
 import { isNftError } from "./nft-error.ts";
-import { printFull, type PrintedFull } from "./print-full.ts";
+import { checkPrinted, printFull, type PrintedFull } from "./print-full.ts";
 import type { RenderContext } from "./render-context.ts";
-import { fullContributions, renderAppend, renderFull, renderFullOf, type SyncRender } from "./render-sync.ts";
+import { renderAppend, renderFull, type SyncRender } from "./render-sync.ts";
 
 /** Batch sizes in ServicePorts: a small first batch starts nft early; later ones keep it busy. */
 export interface ColdBatches {
@@ -88,14 +88,15 @@ export async function applyColdPipeline(state: ProxyState, ctx: RenderContext, c
     // The first batch goes to nft as printed text (print-full.ts); its element store and checked
     // transaction, which the next batch is rendered onto, are made while nft loads it.
     inflight = client.applyScript(printed.script, { viaFile: true });
-    render = renderFullOf(fullContributions(firstState, ctx), ctx);
-    if (render.tx.error) {
+    const check = checkPrinted(firstState, ctx, printed.script);
+    render = check.render;
+    if (check.refused) {
       // What the checked path refuses fails the sync, as it would have before nft ran.
       await inflight.catch(() => {});
-      throw new BackendError("apply", `nft transaction refused (${render.tx.error.kind}): ${render.tx.error.message}`);
+      throw new BackendError("apply", `nft transaction refused (${check.refused.kind}): ${check.refused.message}`);
     }
-    if (render.tx.toScript() !== printed.script) {
-      log?.error("A cold start's printed first batch differed from its checked transaction; applying the checked one", { family: state.family });
+    if (check.difference) {
+      log?.error("A cold start's printed first batch differed from its checked transaction; applying the checked one", { family: state.family, ...check.difference });
       scriptBytes += (await inflight).scriptBytes;
       inflight = client.apply(render.tx, { viaFile: true });
     }

@@ -7,9 +7,17 @@ import { partText, type ElementObject } from "./objects.ts";
 
 /** Identity of an element: its container and key. */
 export function elementId(e: ElementObject): string {
-  // Each container has one key type, so the parts' printed values identify the key.
+  // Each container has one key type, so the parts' printed values identify the key. The same
+  // text as elementIdOf, without an array per element (a full sync makes over 100k of these).
   let id = e.container;
   for (const p of e.key) id += ` ${partText(p)}`;
+  return id;
+}
+
+/** elementId of an element of `container` whose key parts print as `parts` (print-simple-port.ts). */
+export function elementIdOf(container: string, ...parts: (string | number)[]): string {
+  let id = container;
+  for (const p of parts) id += ` ${p}`;
   return id;
 }
 
@@ -18,16 +26,19 @@ export function elementId(e: ElementObject): string {
  * is one small object instead of a Map per element (the Maps were most of the store's memory
  * and a sixth of a full sync's render at 10k Services, bun run bench B1/B4).
  */
-interface Claims {
+interface Claims<E> {
   owner: string;
-  element: ElementObject;
+  element: E;
   /** Further claimants, owner -> element; absent while there is one. */
-  more?: Map<string, ElementObject>;
+  more?: Map<string, E>;
 }
 
-/** element id -> its claimants (owner = ServicePort id). Plain data, no effects. */
-export class ClaimTable {
-  #owners = new Map<string, Claims>();
+/**
+ * element id -> its claimants (owner = ServicePort id). Plain data, no effects. What is claimed
+ * is the element itself (the element store), or its printed record (print-full.ts).
+ */
+export class ClaimTable<E = ElementObject> {
+  #owners = new Map<string, Claims<E>>();
   #contested = false;
 
   /**
@@ -43,7 +54,7 @@ export class ClaimTable {
   }
 
   /** The element a key currently resolves to: the lowest owner's. */
-  effective(id: string): ElementObject | undefined {
+  effective(id: string): E | undefined {
     const claims = this.#owners.get(id);
     if (!claims) return undefined;
     if (!claims.more) return claims.element;
@@ -53,7 +64,7 @@ export class ClaimTable {
     return element;
   }
 
-  claim(id: string, owner: string, e: ElementObject): void {
+  claim(id: string, owner: string, e: E): void {
     const claims = this.#owners.get(id);
     if (!claims) {
       this.#owners.set(id, { owner, element: e });

@@ -18,7 +18,7 @@ import { applyColdPipeline, DEFAULT_COLD_BATCHES, worthPipelining, type ColdBatc
 import type { ElementStore } from "./element-store.ts";
 import type { GroupId } from "./names.ts";
 import type { NftFamily } from "./objects.ts";
-import { contextFingerprint, DEFAULT_MASQUERADE_BIT, renderContext } from "./render-context.ts";
+import { contextFingerprint, DEFAULT_MASQUERADE_BIT, renderContext, type RenderContext } from "./render-context.ts";
 import { applyPrintedFull } from "./print-full.ts";
 import type { SkippedItem } from "./render-service.ts";
 import { renderFull, renderPartial, renderStaleCleanup, type PresentGroups, type SyncRender } from "./render-sync.ts";
@@ -83,7 +83,7 @@ export function createNftablesBackend(options: NftablesBackendOptions): Backend 
   };
 
   /** A full sync applied from its printed script; `applied` is set once its checked render has settled. */
-  const syncPrinted = async (state: ProxyState, ctx: ReturnType<typeof renderContext>, fingerprint: string): Promise<SyncStats> => {
+  const syncPrinted = async (state: ProxyState, ctx: RenderContext, fingerprint: string): Promise<SyncStats> => {
     const started = performance.now();
     const printed = await applyPrintedFull(state, ctx, { apply: client.apply, applyScript: client.applyScript! }, log);
     warnSkipped(printed.skipped);

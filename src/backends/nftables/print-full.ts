@@ -9,17 +9,15 @@
  */
 import type { Logger } from "../../lib/log.ts";
 import type { ProxyState } from "../../model/proxy-state.ts";
-import { BackendError } from "../backend.ts";
-import type { NftClient } from "./client.ts";
-import { elementId } from "./element-claims.ts";
-import { isNftError } from "./nft-error.ts";
+import { refusedBeforeNft, type NftClient } from "./client.ts";
+import { ClaimTable, elementId } from "./element-claims.ts";
+import { isNftError, type NftError } from "./nft-error.ts";
 import type { GroupId } from "./names.ts";
-import { partText } from "./objects.ts";
 import { simplePort, type ElementRecord } from "./print-simple-port.ts";
 import type { RenderContext } from "./render-context.ts";
 import { servicePortElements, type ServicePortElements, type SkippedItem } from "./render-service.ts";
-import { byService, fullContributions, renderFullHead, renderFullOf, type SyncRender } from "./render-sync.ts";
-import { addedElementText, ELEMENT_BATCH_MAX } from "./script.ts";
+import { byService, distinctGroups, renderFull, renderFullHead, type SyncRender } from "./render-sync.ts";
+import { addedElementText, ELEMENT_BATCH_MAX, keyText, pickText } from "./script.ts";
 import type { Transaction } from "./transaction.ts";
 
 /** One ServicePort's elements as records, in the order its contribution lists them. */
@@ -35,9 +33,8 @@ function recordsOf(c: ServicePortElements): PortRecords {
     for (const run of c.runs) {
       if (run.anchor !== e) continue;
       // A pick prints as the element pickElement makes: the run's key, the pick, the endpoint.
-      let key = partText(run.key[0]!);
-      for (let k = 1; k < run.key.length; k++) key += " . " + partText(run.key[k]!);
-      picks.push({ map: run.map, texts: run.targets.map((t, j) => `${key} . ${j} : ${t.ip} . ${t.port}`) });
+      const key = keyText(run.key);
+      picks.push({ map: run.map, texts: run.targets.map((t, j) => pickText(key, j, t.ip, t.port)) });
     }
     return { id: elementId(e), container: e.container, text: addedElementText(e), picks };
   });
@@ -46,21 +43,12 @@ function recordsOf(c: ServicePortElements): PortRecords {
 
 /**
  * The element texts of `ports` per container, as the element store lists them after a fill:
- * each key once (the lowest ServicePort id's element; an owner's later duplicate replaces its
- * earlier one, as ClaimTable resolves them), every dispatch element followed by its endpoint
- * picks, containers in order of first use.
+ * each key once, resolved by the store's ClaimTable, every dispatch element followed by its
+ * endpoint picks, containers in order of first use.
  */
 function elementTexts(ports: readonly PortRecords[]): Map<string, string[]> {
-  const claims = new Map<string, { owner: string; element: ElementRecord }>();
-  let contested = false;
-  for (const p of ports) {
-    for (const e of p.elements) {
-      const claim = claims.get(e.id);
-      if (!claim) claims.set(e.id, { owner: p.owner, element: e });
-      else if (p.owner <= claim.owner) ((contested = true), (claim.owner = p.owner), (claim.element = e));
-      else contested = true;
-    }
-  }
+  const claims = new ClaimTable<ElementRecord>();
+  for (const p of ports) for (const e of p.elements) claims.claim(e.id, p.owner, e);
   const texts = new Map<string, string[]>();
   const listOf = (container: string) => {
     let list = texts.get(container);
@@ -69,7 +57,7 @@ function elementTexts(ports: readonly PortRecords[]): Map<string, string[]> {
   };
   for (const p of ports) {
     for (const e of p.elements) {
-      if (contested && claims.get(e.id)!.element !== e) continue;
+      if (claims.contested && claims.effective(e.id) !== e) continue;
       listOf(e.container).push(e.text);
       for (const pick of e.picks) for (const t of pick.texts) listOf(pick.map).push(t);
     }
@@ -126,7 +114,7 @@ export function printFull(state: ProxyState, ctx: RenderContext): PrintedFull {
       if (c.rendered) (counts.servicePorts++, (counts.endpoints += c.endpoints));
     }
   }
-  return { script: scriptOf(renderFullHead(ctx, groups, others).tx, ports), counts, skipped };
+  return { script: scriptOf(renderFullHead(ctx, distinctGroups(groups), others).tx, ports), counts, skipped };
 }
 
 /** How long after a printed full sync its checked render is made (see `settled`). */
@@ -153,10 +141,26 @@ function firstDifference(a: string, b: string): { at: number; printed: string; c
   return { at, printed: a.slice(Math.max(0, at - 40), at + 80), checked: b.slice(Math.max(0, at - 40), at + 80) };
 }
 
+/** How a printed script compares with its checked render: the same, different (where), or refused by the checks. */
+export type PrintedCheck = { render: SyncRender; refused: null; difference: ReturnType<typeof firstDifference> | null } | { render: SyncRender; refused: NftError; difference: null };
+
+/**
+ * The checked render of `state` (renderFull) beside the script printed for it: what the settle
+ * step below and the cold pipeline's first batch (cold-pipeline.ts) each do with the outcome.
+ * Pure.
+ */
+export function checkPrinted(state: ProxyState, ctx: RenderContext, script: string): PrintedCheck {
+  const render = renderFull(state, ctx);
+  if (render.tx.error) return { render, refused: render.tx.error, difference: null };
+  const checked = render.tx.toScript();
+  return { render, refused: null, difference: checked === script ? null : firstDifference(script, checked) };
+}
+
 /**
  * Applies a full sync of `state` from its printed script (`print`: printFull, which tests
- * replace), then builds the checked render while the kernel holds it (`settled`). Throws BackendError("apply") when the
- * script cannot be printed (a head the checks refuse) or nft refuses it, as client.apply does.
+ * replace), then builds the checked render while the kernel holds it (`settled`). Throws
+ * BackendError("apply") when the script cannot be printed (a head the checks refuse) or nft
+ * refuses it, as client.apply does.
  */
 export async function applyPrintedFull(
   state: ProxyState,
@@ -169,8 +173,7 @@ export async function applyPrintedFull(
   try {
     printed = print(state, ctx);
   } catch (e) {
-    if (isNftError(e)) throw new BackendError("apply", `nft transaction refused before running nft (${e.kind}): ${e.message}`);
-    throw e;
+    throw isNftError(e) ? refusedBeforeNft(e) : e;
   }
   const { script, counts, skipped } = printed;
   const { scriptBytes } = await client.applyScript(script);
@@ -179,16 +182,13 @@ export async function applyPrintedFull(
     // Services), and the /readyz that can now say yes, and the proxier's bookkeeping, go first.
     // The next sync waits for it, and it starts no sooner than --min-sync-period after this one.
     await new Promise((resolve) => setTimeout(resolve, SETTLE_DELAY_MS));
-    const render = renderFullOf(fullContributions(state, ctx), ctx);
-    let checked: string;
-    try {
-      checked = render.tx.toScript();
-    } catch (e) {
-      log?.error("A full sync's checked transaction refused what its printed script applied; the next sync is a full one", { family: state.family, err: e });
+    const { render, refused, difference } = checkPrinted(state, ctx, script);
+    if (refused) {
+      log?.error("A full sync's checked transaction refused what its printed script applied; the next sync is a full one", { family: state.family, err: refused });
       return null;
     }
-    if (checked === script) return render;
-    log?.error("A full sync's printed script differed from its checked transaction; applying the checked one", { family: state.family, ...firstDifference(script, checked) });
+    if (!difference) return render;
+    log?.error("A full sync's printed script differed from its checked transaction; applying the checked one", { family: state.family, ...difference });
     try {
       await client.apply(render.tx);
       return render;

@@ -12,6 +12,8 @@ import type { ServicePortState } from "../../model/proxy-state.ts";
 import { CLUSTER_IPS_SET, L4_PROTO_OF, SERVICE_IPS_MAP, endpointMapName, groupChainName, servicePortComment, type GroupId } from "./names.ts";
 import type { L4Proto } from "./objects.ts";
 import type { RenderContext } from "./render-context.ts";
+import { elementIdOf } from "./element-claims.ts";
+import { listedElement, pickText, verdict } from "./script.ts";
 
 /** One element as print-full.ts prints it: its identity (elementId's), container and text, and the endpoint picks that enter the table with it. */
 export interface ElementRecord {
@@ -30,10 +32,10 @@ export interface SimplePort {
 
 const none = (list: readonly unknown[] | null | undefined) => list === undefined || list === null || list.length === 0;
 
-/** The cluster group's chain and endpoint map of K endpoints, per protocol: made once per K, not once per ServicePort. */
-const NAMES: Record<L4Proto, { chain: string; map: string }[]> = { tcp: [], udp: [], sctp: [] };
-function namesOf(proto: L4Proto, k: number): { chain: string; map: string } {
-  return (NAMES[proto][k] ??= { chain: groupChainName({ kind: "cluster", proto, k }), map: endpointMapName({ nodeport: false, local: false, proto, k }) });
+/** The cluster group's `goto` and endpoint map of K endpoints, per protocol: made once per K, not once per ServicePort. */
+const NAMES: Record<L4Proto, { goto: string; map: string }[]> = { tcp: [], udp: [], sctp: [] };
+function namesOf(proto: L4Proto, k: number): { goto: string; map: string } {
+  return (NAMES[proto][k] ??= { goto: verdict({ verdict: "goto", chain: groupChainName({ kind: "cluster", proto, k }) }), map: endpointMapName({ nodeport: false, local: false, proto, k }) });
 }
 
 /** `sp` printed as records, or null when it is not of the simple kind (see above). */
@@ -56,15 +58,18 @@ export function simplePort(sp: ServicePortState, ctx: RenderContext): SimplePort
   const group: GroupId = { kind: "cluster", proto, k: eps.length };
   const names = namesOf(proto, eps.length);
   const comment = servicePortComment(sp);
+  // What servicePortElements makes for such a port: the ClusterIP in cluster-ips, the dispatch
+  // element to the group's chain, and its endpoint run (key ClusterIP . port, then the pick).
   const texts: string[] = [];
-  for (let j = 0; j < eps.length; j++) texts.push(`${clusterIP} . ${port} . ${j} : ${eps[j]!.ip} . ${eps[j]!.port}`);
+  const runKey = `${clusterIP} . ${port}`;
+  for (let j = 0; j < eps.length; j++) texts.push(pickText(runKey, j, eps[j]!.ip, eps[j]!.port));
   return {
     elements: [
-      { id: `${CLUSTER_IPS_SET} ${clusterIP}`, container: CLUSTER_IPS_SET, text: clusterIP, picks: [] },
+      { id: elementIdOf(CLUSTER_IPS_SET, clusterIP), container: CLUSTER_IPS_SET, text: listedElement(clusterIP), picks: [] },
       {
-        id: `${SERVICE_IPS_MAP} ${clusterIP} ${proto} ${port}`,
+        id: elementIdOf(SERVICE_IPS_MAP, clusterIP, proto, port),
         container: SERVICE_IPS_MAP,
-        text: `${clusterIP} . ${proto} . ${port}${comment === undefined ? "" : ` comment "${comment}"`} : goto ${names.chain}`,
+        text: listedElement(`${clusterIP} . ${proto} . ${port}`, comment, names.goto),
         picks: [{ map: names.map, texts }],
       },
     ],

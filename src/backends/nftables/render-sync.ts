@@ -31,12 +31,6 @@ export interface SyncRender {
   skipped: SkippedItem[];
 }
 
-/** Each Service's contributions (one per ServicePort, Services in the order of their first ServicePort), and what rendering them skipped. */
-export interface Contributions {
-  entries: [string, ServicePortElements[]][];
-  skipped: SkippedItem[];
-}
-
 /** The ServicePorts by Service key, Services in the order of their first ServicePort. */
 export function byService(ports: readonly ServicePortState[]): Map<string, ServicePortState[]> {
   const out = new Map<string, ServicePortState[]>();
@@ -50,7 +44,7 @@ export function byService(ports: readonly ServicePortState[]): Map<string, Servi
 }
 
 /** Each Service's contributions (one per ServicePort), and the values rendering them skipped. */
-function contributionsOf(services: Iterable<[string, readonly ServicePortState[]]>, ctx: RenderContext): Contributions {
+function contributionsOf(services: Iterable<[string, readonly ServicePortState[]]>, ctx: RenderContext): { entries: [string, ServicePortElements[]][]; skipped: SkippedItem[] } {
   const skipped: SkippedItem[] = [];
   const entries: [string, ServicePortElements[]][] = [];
   for (const [key, sps] of services) {
@@ -61,24 +55,24 @@ function contributionsOf(services: Iterable<[string, readonly ServicePortState[]
   return { entries, skipped };
 }
 
-/** The contributions of every ServicePort of `state`. Pure. */
-export function fullContributions(state: ProxyState, ctx: RenderContext): Contributions {
-  return contributionsOf(byService(state.servicePorts), ctx);
-}
-
-/** `groups` (in the order the ServicePorts use them) each under its chain name once, the first seen, sorted by chain name: what the element store's groups() says after a fill. */
-function distinctGroups(groups: Iterable<GroupId>): GroupId[] {
+/**
+ * `groups` (in the order the ServicePorts use them) each under its chain name once, the first
+ * seen, sorted by chain name: what the element store's groups() says after a fill (print-full.ts
+ * has no store).
+ */
+export function distinctGroups(groups: Iterable<GroupId>): GroupId[] {
   const byName = new Map<string, GroupId>();
   for (const g of groups) if (!byName.has(groupChainName(g))) byName.set(groupChainName(g), g);
   return [...byName.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, g]) => g);
 }
 
 /**
- * A full sync's transaction up to its elements: the table replaced, the skeleton, the groups in
- * use and the per-ServicePort objects (only ServicePorts with session affinity have any). Its last operation is never an element (print-full.ts
- * relies on that: the elements print as statements of their own).
+ * A full sync's transaction up to its elements: the table replaced, the skeleton, `groups`
+ * (distinct, in chain-name order) and the per-ServicePort objects (only ServicePorts with
+ * session affinity have any). Its last operation is never an element: print-full.ts relies on
+ * that, the elements print as statements of their own.
  */
-export function renderFullHead(ctx: RenderContext, groups: Iterable<GroupId>, contributions: readonly ServicePortElements[]): { tx: Transaction; present: PresentGroups } {
+export function renderFullHead(ctx: RenderContext, groups: readonly GroupId[], contributions: readonly ServicePortElements[]): { tx: Transaction; present: PresentGroups } {
   const tx = new Transaction({ family: ctx.family, table: KUBE_PROXY_TABLE });
   // `add` first makes the `delete` valid whether or not the table exists; packets see the old
   // table or the new one, never none, and removed services' objects vanish with the old table.
@@ -87,22 +81,17 @@ export function renderFullHead(ctx: RenderContext, groups: Iterable<GroupId>, co
   tx.add({ kind: "table", comment: KUBE_PROXY_TABLE_COMMENT });
   renderSkeleton(tx, ctx);
   const present: PresentGroups = { chains: new Set(), maps: new Map() };
-  for (const g of distinctGroups(groups)) addGroup(tx, g, ctx, present);
+  for (const g of groups) addGroup(tx, g, ctx, present);
   applyServiceObjects(tx, [], contributions);
   return { tx, present };
 }
 
 /** Renders every ServicePort of `state` as a table that replaces the old one atomically. Pure. */
 export function renderFull(state: ProxyState, ctx: RenderContext): SyncRender {
-  return renderFullOf(fullContributions(state, ctx), ctx);
-}
-
-/** renderFull from contributions already made (fullContributions). Pure. */
-export function renderFullOf({ entries, skipped }: Contributions, ctx: RenderContext): SyncRender {
   const store = new ElementStore();
+  const { entries, skipped } = contributionsOf(byService(state.servicePorts), ctx);
   store.fill(entries);
-  const contributions = entries.flatMap(([, cs]) => cs);
-  const { tx, present } = renderFullHead(ctx, contributions.flatMap((c) => c.groups), contributions);
+  const { tx, present } = renderFullHead(ctx, store.groups(), entries.flatMap(([, cs]) => cs));
   for (const e of store.elements()) tx.add(e);
   return { tx, store, present, unused: [], skipped };
 }

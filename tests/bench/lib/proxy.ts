@@ -95,14 +95,14 @@ export async function startBenchProxy(server: SandboxApiServer, ns: string, opts
     readyzUrl,
     async waitReady(timeoutMs, pollMs = 20, cue) {
       const deadline = performance.now() + timeoutMs;
-      // The cue cuts a slow poll's sleep short: it is awaited beside it, not checked after it.
       let cued = false;
-      const cueSeen = cue ? waitLine(cue, 0, timeoutMs).then(() => void (cued = true), () => {}) : null;
+      const cueSeen = cue ? waitLine(cue, 0, timeoutMs).then(() => void (cued = true), () => {}) : Promise.resolve();
       while (performance.now() < deadline) {
         if (exited) throw new Error(`kube-proxy exited (${child.exitCode}) before ready:\n${tail()}`);
         const ok = await fetch(readyzUrl).then((r) => r.status === 200, () => false);
         if (ok) return performance.now();
-        await (cued || !cueSeen ? Bun.sleep(cued ? 1 : pollMs) : Promise.race([Bun.sleep(pollMs), cueSeen]));
+        // The cue cuts a slow poll's sleep short: it is awaited beside it, not checked after it.
+        await (cued ? Bun.sleep(1) : cue ? Promise.race([Bun.sleep(pollMs), cueSeen]) : Bun.sleep(pollMs));
       }
       throw new Error(`kube-proxy not ready after ${timeoutMs} ms:\n${tail()}`);
     },
